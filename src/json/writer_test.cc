@@ -1,0 +1,62 @@
+#include "json/writer.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace rookery::json {
+namespace {
+
+TEST(JsonWriterTest, NestedStructureWithCommas) {
+  JsonWriter w;
+  w.BeginObject()
+      .Field("Name", "db1")
+      .Key("Nodes")
+      .BeginArray()
+      .BeginObject()
+      .Field("Tag", "A")
+      .EndObject()
+      .Int(-3)
+      .Null()
+      .EndArray()
+      .Field("Ok", true)
+      .EndObject();
+  EXPECT_EQ(w.str(), R"({"Name":"db1","Nodes":[{"Tag":"A"},-3,null],"Ok":true})");
+}
+
+TEST(JsonWriterTest, EscapesControlAndQuoteCharacters) {
+  JsonWriter w;
+  w.String(std::string("a\"b\\c\n\x01\x1f", 8));
+  EXPECT_EQ(w.str(), R"("a\"b\\c\n\u0001\u001f")");
+  JsonWriter utf8;
+  utf8.String("h\xC3\xA9llo");  // UTF-8 passes through unchanged
+  EXPECT_EQ(utf8.str(), "\"h\xC3\xA9llo\"");
+}
+
+TEST(JsonWriterTest, Numbers) {
+  JsonWriter w;
+  w.BeginArray()
+      .Uint(std::numeric_limits<uint64_t>::max())
+      .Int(std::numeric_limits<int64_t>::min())
+      .Double(0.1)
+      .Double(1e300)
+      .Double(std::numeric_limits<double>::quiet_NaN())
+      .EndArray();
+  EXPECT_EQ(w.str(), "[18446744073709551615,-9223372036854775808,0.1,1e+300,null]");
+}
+
+TEST(JsonWriterTest, RawAndExternalBuffer) {
+  std::string out = "prefix:";
+  JsonWriter w(&out);
+  w.BeginObject().Key("Doc").Raw(R"({"x":1})").Field("N", 2).EndObject();
+  EXPECT_EQ(out, R"(prefix:{"Doc":{"x":1},"N":2})");
+}
+
+TEST(JsonWriterTest, EmptyContainers) {
+  JsonWriter w;
+  w.BeginObject().Key("A").BeginArray().EndArray().Key("O").BeginObject().EndObject().EndObject();
+  EXPECT_EQ(w.str(), R"({"A":[],"O":{}})");
+}
+
+}  // namespace
+}  // namespace rookery::json
