@@ -83,6 +83,8 @@ void SetLevel(Level level) {
   spdlog::set_level(ToSpd(level));
 }
 
-Level GetLevel() { return g_level; }
+Level GetLevel() {
+  return g_level;
+}
 
 }  // namespace rookery::log

@@ -16,7 +16,7 @@ namespace rookery {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     if (status_.ok()) {
       std::fputs("rookery: Result constructed from an OK Status\n", stderr);
@@ -40,8 +40,7 @@ class [[nodiscard]] Result {
  private:
   void Checked() const {
     if (!value_) {
-      std::fprintf(stderr, "rookery: value() of a failed Result: %s\n",
-                   status_.ToString().c_str());
+      std::fprintf(stderr, "rookery: value() of a failed Result: %s\n", status_.ToString().c_str());
       std::abort();
     }
   }

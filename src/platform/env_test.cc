@@ -208,13 +208,15 @@ TEST_P(EnvTest, ConcurrentWritersToDistinctRanges) {
     threads.emplace_back([&, t] {
       std::string block(kBlock, static_cast<char>('a' + t));
       for (int b = t; b < kBlocks; b += kThreads) {
-        EXPECT_TRUE(f->WriteAt(uint64_t{static_cast<uint64_t>(b)} * kBlock, block.data(), kBlock).ok());
+        EXPECT_TRUE(
+            f->WriteAt(uint64_t{static_cast<uint64_t>(b)} * kBlock, block.data(), kBlock).ok());
       }
     });
   }
   for (auto& th : threads) th.join();
   for (int b = 0; b < kBlocks; ++b) {
-    EXPECT_EQ(ReadAll(*f, uint64_t{static_cast<uint64_t>(b)} * kBlock, 1)[0], static_cast<char>('a' + b % kThreads));
+    EXPECT_EQ(ReadAll(*f, uint64_t{static_cast<uint64_t>(b)} * kBlock, 1)[0],
+              static_cast<char>('a' + b % kThreads));
   }
 }
 

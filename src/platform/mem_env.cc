@@ -353,10 +353,14 @@ class MemEnv final : public Env {
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
-MemFileLock::~MemFileLock() { env_->Unlock(path_); }
+MemFileLock::~MemFileLock() {
+  env_->Unlock(path_);
+}
 
 }  // namespace
 
-std::unique_ptr<Env> NewMemEnv() { return std::make_unique<MemEnv>(); }
+std::unique_ptr<Env> NewMemEnv() {
+  return std::make_unique<MemEnv>();
+}
 
 }  // namespace rookery::platform

@@ -41,7 +41,8 @@ class PosixMappedRegion final : public MappedRegion {
 
 class PosixFile final : public File {
  public:
-  PosixFile(std::string path, int fd, bool direct) : path_(std::move(path)), fd_(fd), direct_(direct) {}
+  PosixFile(std::string path, int fd, bool direct)
+      : path_(std::move(path)), fd_(fd), direct_(direct) {}
   ~PosixFile() override { ::close(fd_); }
 
   const std::string& path() const override { return path_; }
@@ -289,6 +290,8 @@ class PosixEnv final : public Env {
 
 }  // namespace
 
-std::unique_ptr<Env> NewPosixEnv() { return std::make_unique<PosixEnv>(); }
+std::unique_ptr<Env> NewPosixEnv() {
+  return std::make_unique<PosixEnv>();
+}
 
 }  // namespace rookery::platform
