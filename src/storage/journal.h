@@ -1,0 +1,121 @@
+// The write-ahead journal: the only thing on the commit path (storage.md §1, §5).
+//
+// A journal is a sequence of files journal/<19-digit number>.journal in an environment directory.
+// Each committed transaction is one entry: a header (transaction id, page count, sizes, XXH64 of
+// the body seeded by the transaction id, the file's incarnation) and a body of full page images,
+// LZ4-compressed when it pays. Every entry starts on a 4 KiB boundary. Files are preallocated and
+// written with O_DIRECT|O_DSYNC where the file system allows it (detected at open, with a fallback
+// to write + fdatasync that is reported once). Byte layout: docs/formats/journal.md.
+//
+// Durability: WriteEntries returns OK only when every byte of the entries is durable.
+// Threads: a JournalWriter is used by one thread at a time (the pager's commit path serialises).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/status.h"
+#include "platform/env.h"
+#include "storage/page.h"
+
+namespace rookery::storage {
+
+inline constexpr size_t kRootRecordSize = 64;
+
+// One page (or overflow run) image as committed. `data` points at run_pages * kPageSize bytes,
+// already sealed (SealPage) by the pager.
+struct JournalPage {
+  PageNumber number = 0;
+  uint32_t run_pages = 1;
+  const uint8_t* data = nullptr;
+};
+
+// What one transaction contributes to the journal.
+struct CommitRecord {
+  uint64_t tx_id = 0;
+  // One past the highest page number allocated as of this transaction (the data file's logical
+  // size in pages).
+  PageNumber next_page = 0;
+  // Opaque engine state replaced atomically by the transaction (the pager stores the catalog
+  // tree's state and the free-list head here).
+  uint8_t root[kRootRecordSize] = {};
+  uint64_t timestamp_micros = 0;
+  std::vector<JournalPage> pages;
+};
+
+struct JournalOptions {
+  // A journal file is rotated when the next entry would not fit; a single entry larger than this
+  // gets a file of its own size.
+  uint64_t max_file_size = uint64_t{256} << 20;
+  // Size of the first file; each new file doubles the previous size up to max_file_size.
+  uint64_t initial_file_size = uint64_t{64} << 10;
+  // Bodies larger than this are LZ4-compressed (kept raw if compression does not shrink them).
+  uint64_t compress_above_bytes = uint64_t{512} << 10;
+  // Try O_DIRECT|O_DSYNC first (falls back automatically when refused).
+  bool use_direct_io = true;
+};
+
+// How the journal makes a write durable on this file system (reported at open).
+enum class JournalWriteMode { kDirectDsync, kDsync, kWriteFdatasync };
+
+class JournalWriter {
+ public:
+  virtual ~JournalWriter() = default;
+
+  // Appends the entries, in order, as one write where they fit in the current file (group
+  // commit), rotating to a new file first when they do not. Entries' tx_id must continue the
+  // sequence without a gap. On any error nothing is acknowledged and the writer is failed:
+  // every later call returns kFailedState.
+  virtual Status WriteEntries(std::span<const CommitRecord* const> entries) = 0;
+
+  // The number of the file the next entry goes to, and the last transaction id written to each
+  // live journal file (for the release rule: a file may be deleted only when the durable header's
+  // last synced transaction is >= the last transaction in it).
+  virtual uint64_t current_journal() const = 0;
+  virtual uint64_t LastTxInJournal(uint64_t journal_number) const = 0;
+  // Deletes journal files numbered below `journal_number` (never the current one) and syncs
+  // the directory.
+  virtual Status ReleaseJournalsBefore(uint64_t journal_number) = 0;
+
+  virtual JournalWriteMode write_mode() const = 0;
+  virtual uint64_t bytes_on_disk() const = 0;
+};
+
+// Opens the journal directory for appending after recovery. `next_journal` is the number of the
+// file to write next (recovery's result), `next_tx_id` the id the next entry must carry.
+Result<std::unique_ptr<JournalWriter>> OpenJournalWriter(platform::Env& env, const std::string& dir,
+                                                         const JournalOptions& options,
+                                                         uint64_t next_journal,
+                                                         uint64_t next_tx_id);
+
+// A decoded entry handed to recovery. `pages` point into a buffer valid during the callback.
+struct RecoveredEntry {
+  uint64_t journal_number = 0;
+  CommitRecord record;
+};
+
+struct RecoveryResult {
+  uint64_t last_tx_id = 0;    // last transaction replayed (or last_synced_tx if none)
+  uint64_t next_journal = 0;  // the file number the writer should continue with
+  uint64_t entries_replayed = 0;
+  bool torn_tail_truncated = false;
+  std::vector<uint64_t> journals_found;
+};
+
+// Scans journal files from `first_journal` on (storage.md §8): skips transactions with
+// id <= last_synced_tx; requires the first replayed id to be last_synced_tx + 1 and every later
+// one to follow without a gap; verifies each entry's hash and every page checksum before handing
+// it to `apply`; truncates a torn tail (bad entry with nothing valid after it) and reports it;
+// returns kCorruption, naming files and ids, for mid-log corruption, a gap, or a missing journal
+// file between first_journal and the newest one. Deletes nothing.
+Status RecoverJournals(platform::Env& env, const std::string& dir, uint64_t first_journal,
+                       uint64_t last_synced_tx,
+                       const std::function<Status(const RecoveredEntry&)>& apply,
+                       RecoveryResult* result);
+
+}  // namespace rookery::storage
