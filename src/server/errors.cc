@@ -1,0 +1,51 @@
+#include "server/errors.h"
+
+#include "json/writer.h"
+
+namespace rookery::server {
+
+std::string ErrorBody(std::string_view url, std::string_view type, std::string_view message) {
+  json::JsonWriter w;
+  w.BeginObject()
+      .Field("Url", url)
+      .Field("Type", type)
+      .Field("Message", message)
+      .Field("Error", message)  // the client shows Error for statuses other than 409
+      .EndObject();
+  return w.Take();
+}
+
+void SetError(HttpResponse& res, int status, std::string_view url, std::string_view type,
+              std::string_view message) {
+  res.status = status;
+  res.body = ErrorBody(url, type, message);
+  res.SetHeader("Content-Type", "application/json; charset=utf-8");
+}
+
+void SetErrorFromStatus(HttpResponse& res, std::string_view url, const Status& status) {
+  int http = 500;
+  std::string_view type = kInternalError;
+  switch (status.code()) {
+    case Code::kInvalidArgument:
+      http = 400;
+      type = kBadRequest;
+      break;
+    case Code::kNotSupported:
+      http = 501;
+      type = kNotSupported;
+      break;
+    case Code::kBusy:
+      http = 503;
+      type = "Raven.Client.Exceptions.ServerLoadFailureException";
+      break;
+    case Code::kTimeout:
+      http = 504;
+      type = "System.TimeoutException";
+      break;
+    default:
+      break;
+  }
+  SetError(res, http, url, type, status.ToString());
+}
+
+}  // namespace rookery::server

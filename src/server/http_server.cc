@@ -1,0 +1,307 @@
+// The only translation unit that includes Boost.Beast (about 24 s of CPU to compile).
+#include "server/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "base/logging.h"
+#include "server/errors.h"
+
+namespace rookery::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+class ServerImpl;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerImpl* server);
+  ~Session();
+  void Start() { DoRead(); }
+  // Closes the connection if it is idle (waiting for a request); a busy one closes after its
+  // response. Runs on the session's strand.
+  void CloseIfIdle();
+
+ private:
+  void DoRead();
+  void OnRead(beast::error_code ec);
+  void Respond(HttpResponse response, bool keep_alive, bool head);
+  void Close();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> response_;
+  ServerImpl* server_;
+  bool busy_ = false;
+};
+
+class ServerImpl final : public HttpServer {
+ public:
+  ServerImpl(const HttpServerOptions& options, HttpHandler handler)
+      : options_(options),
+        handler_(std::move(handler)),
+        acceptor_(asio::make_strand(ioc_)),
+        workers_(options.worker_threads == 0 ? 1 : options.worker_threads) {}
+
+  ~ServerImpl() override { Stop(std::chrono::milliseconds(5000)); }
+
+  Status Listen() {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(options_.bind_address, ec);
+    if (ec) return Status::InvalidArgument("invalid bind address '" + options_.bind_address + "'");
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      std::string msg = "cannot listen on " + options_.bind_address + ":" +
+                        std::to_string(options_.port) + ": " + ec.message();
+      if (ec == asio::error::address_in_use) return Status::Busy(msg);
+      return Status::IOError(msg);
+    }
+    port_ = acceptor_.local_endpoint().port();
+    DoAccept();
+    const unsigned n = options_.io_threads == 0 ? 1 : options_.io_threads;
+    for (unsigned i = 0; i < n; ++i) io_threads_.emplace_back([this] { ioc_.run(); });
+    return Status::Ok();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Stop(std::chrono::milliseconds grace) override {
+    if (stopped_.exchange(true)) return;
+    stopping_ = true;
+    asio::post(acceptor_.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    // Close idle connections now; busy ones close after answering. Repeat until all are gone,
+    // because a connection may turn idle between two passes.
+    while (live_sessions_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      ForEachSession([](const std::shared_ptr<Session>& s) { s->CloseIfIdle(); });
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    workers_.join();
+    ioc_.stop();
+    for (auto& t : io_threads_) t.join();
+    io_threads_.clear();
+  }
+
+  // Called by sessions.
+  const HttpServerOptions& options() const { return options_; }
+  bool stopping() const { return stopping_.load(); }
+  void Handle(const HttpRequest& req, HttpResponse& res) {
+    try {
+      handler_(req, res);
+    } catch (const std::exception& e) {
+      // Handlers report errors as responses; an escaping exception is a bug, but it must not
+      // take the server down.
+      log::Error("handler for {} {} threw: {}", req.method, req.target, e.what());
+      res = HttpResponse{};
+      res.status = 500;
+      res.body = ErrorBody(req.target, kInternalError, std::string("internal error: ") + e.what());
+    }
+  }
+  asio::thread_pool& workers() { return workers_; }
+  void Register(const std::shared_ptr<Session>& s) {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    sessions_.insert(s);
+    ++live_sessions_;
+  }
+  void Unregister(Session* s) {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+      auto locked = it->lock();
+      if (!locked || locked.get() == s) {
+        sessions_.erase(it);
+        break;
+      }
+    }
+    --live_sessions_;
+  }
+
+ private:
+  void DoAccept() {
+    acceptor_.async_accept(asio::make_strand(ioc_),
+                           [this](beast::error_code ec, tcp::socket socket) {
+                             if (ec) {
+                               if (!stopping_) log::Warn("accept failed: {}", ec.message());
+                               if (ec == asio::error::operation_aborted || stopping_) return;
+                             } else if (!stopping_) {
+                               socket.set_option(tcp::no_delay(true), ec);
+                               auto session = std::make_shared<Session>(std::move(socket), this);
+                               Register(session);
+                               session->Start();
+                             }
+                             if (!stopping_) DoAccept();
+                           });
+  }
+
+  void ForEachSession(const std::function<void(const std::shared_ptr<Session>&)>& fn) {
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mu_);
+      for (const auto& w : sessions_) {
+        if (auto s = w.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (const auto& s : live) fn(s);
+  }
+
+  // Session bookkeeping is declared before the io_context so that it outlives it: destroying the
+  // io_context destroys pending handlers, whose sessions unregister themselves.
+  std::atomic<int> live_sessions_{0};
+  std::mutex sessions_mu_;
+  std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions_;
+  HttpServerOptions options_;
+  HttpHandler handler_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::thread_pool workers_;
+  std::vector<std::thread> io_threads_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopped_{false};
+  uint16_t port_ = 0;
+};
+
+Session::Session(tcp::socket socket, ServerImpl* server)
+    : stream_(std::move(socket)), server_(server) {}
+
+Session::~Session() {
+  server_->Unregister(this);
+}
+
+void Session::CloseIfIdle() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (!self->busy_) self->Close();
+  });
+}
+
+void Session::DoRead() {
+  if (server_->stopping()) return Close();
+  parser_.emplace();
+  parser_->body_limit(server_->options().max_body_bytes);
+  parser_->header_limit(server_->options().max_header_bytes);
+  stream_.expires_after(server_->options().idle_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+}
+
+void Session::OnRead(beast::error_code ec) {
+  if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+      ec == beast::error::timeout || ec == asio::error::connection_reset ||
+      ec == asio::error::eof) {
+    return Close();
+  }
+  if (ec == http::error::body_limit) {
+    HttpResponse res;
+    res.status = 413;
+    res.body = ErrorBody(std::string(parser_->get().target()), kBadRequest,
+                         "Request body exceeds the limit of " +
+                             std::to_string(server_->options().max_body_bytes) +
+                             " bytes (setting Http.MaxRequestBodySizeInMb)");
+    return Respond(std::move(res), /*keep_alive=*/false, /*head=*/false);
+  }
+  if (ec) {
+    HttpResponse res;
+    res.status = ec == http::error::header_limit ? 431 : 400;
+    res.body = ErrorBody("", kBadRequest, "Malformed HTTP request: " + ec.message());
+    return Respond(std::move(res), /*keep_alive=*/false, /*head=*/false);
+  }
+
+  auto message = parser_->release();
+  auto request = std::make_shared<HttpRequest>();
+  request->method = std::string(message.method_string());
+  request->target = std::string(message.target());
+  ParseTarget(request->target, &request->path, &request->query);
+  for (const auto& field : message) {
+    request->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  request->body = std::move(message.body());
+  beast::error_code ep_ec;
+  auto endpoint = stream_.socket().remote_endpoint(ep_ec);
+  if (!ep_ec) request->remote = endpoint.address().to_string();
+  const bool keep_alive = message.keep_alive();
+  const bool head = message.method() == http::verb::head;
+
+  busy_ = true;
+  stream_.expires_never();
+  asio::post(server_->workers(), [self = shared_from_this(), request, keep_alive, head] {
+    HttpResponse res;
+    self->server_->Handle(*request, res);
+    asio::post(self->stream_.get_executor(),
+               [self, res = std::move(res), keep_alive, head]() mutable {
+                 self->Respond(std::move(res), keep_alive, head);
+               });
+  });
+}
+
+void Session::Respond(HttpResponse res, bool keep_alive, bool head) {
+  busy_ = true;
+  response_ = std::make_shared<http::response<http::string_body>>();
+  auto& out = *response_;
+  out.version(11);
+  out.result(static_cast<unsigned>(res.status));
+  bool has_content_type = false;
+  for (auto& [name, value] : res.headers) {
+    if (EqualsIgnoreCase(name, "Content-Type")) has_content_type = true;
+    out.set(name, value);
+  }
+  if (!has_content_type && !res.body.empty()) {
+    out.set(http::field::content_type, "application/json; charset=utf-8");
+  }
+  const bool keep = keep_alive && !server_->stopping();
+  out.keep_alive(keep);
+  if (head) {
+    // HEAD: announce the length the GET would have, send no body.
+    out.content_length(res.body.size());
+  } else {
+    out.body() = std::move(res.body);
+    out.prepare_payload();
+  }
+  stream_.expires_after(server_->options().idle_timeout);
+  auto writer = std::make_shared<http::serializer<false, http::string_body>>(out);
+  if (head) writer->split(true);
+  auto on_done = [self = shared_from_this(), keep, writer](beast::error_code ec, size_t) {
+    self->busy_ = false;
+    if (ec || !keep) return self->Close();
+    self->DoRead();
+  };
+  if (head) {
+    http::async_write_header(stream_, *writer, std::move(on_done));
+  } else {
+    http::async_write(stream_, *writer, std::move(on_done));
+  }
+}
+
+void Session::Close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().close(ec);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                      HttpHandler handler) {
+  auto server = std::make_unique<ServerImpl>(options, std::move(handler));
+  ROOKERY_RETURN_IF_ERROR(server->Listen());
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace rookery::server
