@@ -365,6 +365,7 @@ StorageReport StorageEnvironment::Report() {
     r.journal_writes = journal_writes_;
     r.journal_entries = journal_entries_;
     r.max_entries_per_write = max_batch_;
+    r.queued_commits = queue_.size();
     r.flushes = flushes_;
     r.pages_flushed = pages_flushed_;
     r.syncs = syncs_;

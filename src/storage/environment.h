@@ -110,6 +110,7 @@ struct StorageReport {
   uint64_t journal_writes = 0;  // WriteEntries calls
   uint64_t journal_entries = 0;
   uint64_t max_entries_per_write = 0;
+  uint64_t queued_commits = 0;  // committed, waiting for the journal thread
   uint64_t flushes = 0;
   uint64_t pages_flushed = 0;
   uint64_t syncs = 0;
