@@ -33,7 +33,9 @@ Result<bool> Tree::Delete(std::string_view key) {
 Status Tree::Rebalance(std::vector<PathStep>& path, size_t level, PageNumber n) {
   for (;;) {
     if (level == 0) return CollapseRoot();
-    ROOKERY_ASSIGN_OR_RETURN(const uint8_t* page, ReadNodePage(n));
+    // Not ReadNodePage: a branch that just lost its only child is empty, which the structural
+    // check rightly refuses everywhere else.
+    ROOKERY_ASSIGN_OR_RETURN(const uint8_t* page, pages_.GetPage(n));
     if (EntryCount(page) == 0) {
       // Only the root may be empty: free the page and drop it from its parent.
       ROOKERY_RETURN_IF_ERROR(FreePageCounted(n, IsLeaf(page)));
