@@ -90,53 +90,6 @@ std::string_view OpKindName(OpKind kind) {
   return "?";
 }
 
-std::string Normalize(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  for (char c : path) {
-    if (c == '/' && !out.empty() && out.back() == '/') continue;
-    out += c;
-  }
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  while (out.size() > 2 && out.compare(0, 2, "./") == 0) out.erase(0, 2);
-  return out.empty() ? "." : out;
-}
-
-// ---- Namespace --------------------------------------------------------------------------------
-
-void Namespace::Apply(const DirOp& op) {
-  switch (op.kind) {
-    case DirOp::Kind::kAddFile:
-      files[op.path] = op.inode;
-      break;
-    case DirOp::Kind::kAddDir:
-      dirs.insert(op.path);
-      break;
-    case DirOp::Kind::kRemove:
-      files.erase(op.path);
-      dirs.erase(op.path);
-      break;
-    case DirOp::Kind::kRename:
-      files.erase(op.path);
-      files[op.to] = op.inode;
-      break;
-  }
-}
-
-void Namespace::DropOrphans() {
-  // A parent sorts before its children ("a" < "a/b"), so one pass in order sees parents first.
-  std::set<std::string> kept;
-  for (const std::string& dir : dirs) {
-    const std::string parent = DirName(dir);
-    if (parent == "." || parent == "/" || kept.count(parent)) kept.insert(dir);
-  }
-  dirs = std::move(kept);
-  // A name that is both a file and a directory can only come from a random subset of directory
-  // operations; the directory wins.
-  std::erase_if(files,
-                [&](const auto& kv) { return !HasDir(DirName(kv.first)) || HasDir(kv.first); });
-}
-
 // ---- FaultState -------------------------------------------------------------------------------
 
 FaultState::FaultState(uint64_t seed_value)
@@ -183,238 +136,11 @@ Status FaultState::CheckAlive(const std::string& what) const {
   return Status::IOError("simulated power loss: " + what + " did not happen");
 }
 
-void FaultState::RecordDirOp(DirOp op) {
-  live.Apply(op);
-  dir_ops[DirName(op.path)].push_back(std::move(op));
-}
-
-// ---- FaultEnv: files and directories ----------------------------------------------------------
+// ---- FaultEnv
+// -------------------------------------------------------------------------------------
 
 FaultEnv::FaultEnv(uint64_t seed) : state_(std::make_shared<FaultState>(seed)) {}
 FaultEnv::~FaultEnv() = default;
-
-Result<std::unique_ptr<File>> FaultEnv::OpenFile(const std::string& raw_path,
-                                                 const FileOptions& options) {
-  const std::string path = Normalize(raw_path);
-  FaultState& s = *state_;
-  std::lock_guard<std::mutex> lock(s.mu);
-  OpVerdict verdict = s.BeginOp(OpKind::kOpen, path);
-  if (!verdict.status.ok()) return verdict.status;
-  if (options.direct_io && !s.direct_io_supported) {
-    return Status::NotSupported("open " + path +
-                                ": the file system does not support O_DIRECT (FaultEnv "
-                                "configured with SetDirectIoSupported(false))");
-  }
-  if (s.live.HasDir(path)) return Status::InvalidArgument(path + " is a directory");
-  auto it = s.live.files.find(path);
-  bool created = false;
-  if (it == s.live.files.end()) {
-    if (!options.create) return Status::NotFound("open " + path + ": no such file");
-    if (!s.live.HasDir(DirName(path))) {
-      return Status::NotFound("open " + path + ": no such directory");
-    }
-    auto inode = std::make_shared<Inode>();
-    if (inode->live.base() == nullptr) return Status::NoSpace("no address space for " + path);
-    s.RecordDirOp(DirOp{DirOp::Kind::kAddFile, path, {}, inode});
-    it = s.live.files.find(path);
-    created = true;
-  } else if (options.create && options.exclusive) {
-    return Status::AlreadyExists("create " + path + ": file exists");
-  }
-  const bool writable = options.write || options.create;
-  if (writable && options.truncate && !created) {
-    ROOKERY_RETURN_IF_ERROR(s.TruncateFile(*it->second, path, 0));
-  }
-  return NewFaultFile(state_, path, it->second, options, options.direct_io);
-}
-
-Result<bool> FaultEnv::Exists(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  std::lock_guard<std::mutex> lock(state_->mu);
-  ROOKERY_RETURN_IF_ERROR(state_->CheckAlive("stat " + path));
-  return state_->live.files.count(path) > 0 || state_->live.HasDir(path);
-}
-
-Result<bool> FaultEnv::IsDirectory(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  std::lock_guard<std::mutex> lock(state_->mu);
-  ROOKERY_RETURN_IF_ERROR(state_->CheckAlive("stat " + path));
-  return state_->live.HasDir(path);
-}
-
-Result<uint64_t> FaultEnv::FileSize(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  std::lock_guard<std::mutex> lock(state_->mu);
-  ROOKERY_RETURN_IF_ERROR(state_->CheckAlive("stat " + path));
-  auto it = state_->live.files.find(path);
-  if (it == state_->live.files.end()) return Status::NotFound("stat " + path + ": no such file");
-  return it->second->live.size();
-}
-
-namespace {
-
-Status CreateDirLocked(FaultState& s, const std::string& path) {
-  if (s.live.HasDir(path)) return Status::Ok();
-  if (s.live.files.count(path)) {
-    return Status::AlreadyExists(path + " exists and is not a directory");
-  }
-  if (!s.live.HasDir(DirName(path))) {
-    return Status::NotFound("mkdir " + path + ": no parent directory");
-  }
-  s.RecordDirOp(DirOp{DirOp::Kind::kAddDir, path, {}, nullptr});
-  return Status::Ok();
-}
-
-std::vector<std::string> ChildrenLocked(const Namespace& ns, const std::string& dir) {
-  std::set<std::string> names;
-  auto add = [&](const std::string& p) {
-    if (p != dir && DirName(p) == dir) names.insert(BaseName(p));
-  };
-  for (const auto& kv : ns.files) add(kv.first);
-  for (const auto& d : ns.dirs) add(d);
-  return {names.begin(), names.end()};
-}
-
-}  // namespace
-
-Status FaultEnv::CreateDir(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  std::lock_guard<std::mutex> lock(state_->mu);
-  OpVerdict verdict = state_->BeginOp(OpKind::kCreateDir, path);
-  if (!verdict.status.ok()) return verdict.status;
-  return CreateDirLocked(*state_, path);
-}
-
-Status FaultEnv::CreateDirs(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  std::lock_guard<std::mutex> lock(state_->mu);
-  OpVerdict verdict = state_->BeginOp(OpKind::kCreateDir, path);
-  if (!verdict.status.ok()) return verdict.status;
-  std::vector<std::string> chain;
-  for (std::string p = path; !state_->live.HasDir(p); p = DirName(p)) chain.push_back(p);
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    ROOKERY_RETURN_IF_ERROR(CreateDirLocked(*state_, *it));
-  }
-  return Status::Ok();
-}
-
-Status FaultEnv::RemoveFile(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  std::lock_guard<std::mutex> lock(state_->mu);
-  OpVerdict verdict = state_->BeginOp(OpKind::kRemove, path);
-  if (!verdict.status.ok()) return verdict.status;
-  if (!state_->live.files.count(path)) return Status::NotFound("unlink " + path + ": no such file");
-  state_->RecordDirOp(DirOp{DirOp::Kind::kRemove, path, {}, nullptr});
-  return Status::Ok();
-}
-
-Status FaultEnv::RemoveDir(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  std::lock_guard<std::mutex> lock(state_->mu);
-  OpVerdict verdict = state_->BeginOp(OpKind::kRemove, path);
-  if (!verdict.status.ok()) return verdict.status;
-  if (!state_->live.dirs.count(path)) {
-    return Status::NotFound("rmdir " + path + ": no such directory");
-  }
-  if (!ChildrenLocked(state_->live, path).empty()) {
-    return Status::InvalidArgument("rmdir " + path + ": directory not empty");
-  }
-  state_->RecordDirOp(DirOp{DirOp::Kind::kRemove, path, {}, nullptr});
-  return Status::Ok();
-}
-
-Status FaultEnv::RemoveAll(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  std::lock_guard<std::mutex> lock(state_->mu);
-  OpVerdict verdict = state_->BeginOp(OpKind::kRemove, path);
-  if (!verdict.status.ok()) return verdict.status;
-  if (path == "." || path == "/") {
-    return Status::InvalidArgument("RemoveAll of the root " + path + " is not supported");
-  }
-  const std::string prefix = path + "/";
-  std::vector<std::string> victims;  // files first, then directories deepest first
-  for (const auto& kv : state_->live.files) {
-    if (kv.first == path || kv.first.starts_with(prefix)) victims.push_back(kv.first);
-  }
-  for (auto it = state_->live.dirs.rbegin(); it != state_->live.dirs.rend(); ++it) {
-    if (*it == path || it->starts_with(prefix)) victims.push_back(*it);
-  }
-  for (const std::string& victim : victims) {
-    state_->RecordDirOp(DirOp{DirOp::Kind::kRemove, victim, {}, nullptr});
-  }
-  return Status::Ok();
-}
-
-Status FaultEnv::Rename(const std::string& raw_from, const std::string& raw_to) {
-  const std::string from = Normalize(raw_from), to = Normalize(raw_to);
-  FaultState& s = *state_;
-  std::lock_guard<std::mutex> lock(s.mu);
-  OpVerdict verdict = s.BeginOp(OpKind::kRename, from, to);
-  if (!verdict.status.ok()) return verdict.status;
-  auto it = s.live.files.find(from);
-  if (it == s.live.files.end()) {
-    if (s.live.dirs.count(from))
-      return Status::NotSupported("FaultEnv renames files only: " + from);
-    return Status::NotFound("rename " + from + ": no such file");
-  }
-  if (!s.live.HasDir(DirName(to)))
-    return Status::NotFound("rename to " + to + ": no such directory");
-  if (s.live.HasDir(to)) return Status::InvalidArgument("rename to " + to + ": is a directory");
-  if (from == to) return Status::Ok();
-  std::shared_ptr<Inode> inode = it->second;
-  if (DirName(from) == DirName(to)) {
-    s.RecordDirOp(DirOp{DirOp::Kind::kRename, from, to, inode});
-  } else {
-    // Two directories: each side becomes durable with its own directory's SyncDir.
-    s.RecordDirOp(DirOp{DirOp::Kind::kRemove, from, {}, nullptr});
-    s.RecordDirOp(DirOp{DirOp::Kind::kAddFile, to, {}, inode});
-  }
-  return Status::Ok();
-}
-
-Status FaultEnv::SyncDir(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  FaultState& s = *state_;
-  std::lock_guard<std::mutex> lock(s.mu);
-  OpVerdict verdict = s.BeginOp(OpKind::kSyncDir, path);
-  if (!verdict.status.ok()) return verdict.status;  // the operations stay unsynced
-  if (!s.live.HasDir(path)) return Status::NotFound("sync " + path + ": no such directory");
-  auto it = s.dir_ops.find(path);
-  if (it == s.dir_ops.end()) return Status::Ok();
-  for (const DirOp& op : it->second) s.durable.Apply(op);
-  s.dir_ops.erase(it);
-  return Status::Ok();
-}
-
-Result<std::vector<std::string>> FaultEnv::ListDir(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  std::lock_guard<std::mutex> lock(state_->mu);
-  OpVerdict verdict = state_->BeginOp(OpKind::kListDir, path);
-  if (!verdict.status.ok()) return verdict.status;
-  if (!state_->live.HasDir(path)) return Status::NotFound("list " + path + ": no such directory");
-  return ChildrenLocked(state_->live, path);
-}
-
-Result<std::unique_ptr<FileLock>> FaultEnv::LockFile(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
-  FaultState& s = *state_;
-  std::lock_guard<std::mutex> lock(s.mu);
-  OpVerdict verdict = s.BeginOp(OpKind::kLock, path);
-  if (!verdict.status.ok()) return verdict.status;
-  if (s.live.HasDir(path)) return Status::InvalidArgument("lock " + path + ": is a directory");
-  if (!s.live.files.count(path)) {
-    if (!s.live.HasDir(DirName(path))) {
-      return Status::NotFound("lock " + path + ": no such directory");
-    }
-    auto inode = std::make_shared<Inode>();
-    if (inode->live.base() == nullptr) return Status::NoSpace("no address space for " + path);
-    s.RecordDirOp(DirOp{DirOp::Kind::kAddFile, path, {}, std::move(inode)});
-  }
-  if (s.locks.count(path)) return Status::Busy(path + " is locked");
-  const uint64_t id = s.next_lock_id++;
-  s.locks[path] = id;
-  return NewFaultFileLock(state_, path, id);
-}
 
 // ---- FaultEnv: crash and fault control ----------------------------------------------------------
 
@@ -441,9 +167,13 @@ uint64_t FaultEnv::power_loss_count() const {
 void FaultEnv::SyncAll() {
   FaultState& s = *state_;
   std::lock_guard<std::mutex> lock(s.mu);
-  for (auto& [path, inode] : s.live.files) {
-    inode->durable.assign(inode->live.base(), static_cast<size_t>(inode->live.size()));
-    inode->pending.clear();
+  for (auto& [id, entries] : s.live.dirs) {
+    for (auto& [name, entry] : entries) {
+      if (entry.is_dir()) continue;
+      Inode& inode = *entry.file;
+      inode.durable.assign(inode.live.base(), static_cast<size_t>(inode.live.size()));
+      inode.pending.clear();
+    }
   }
   s.durable = s.live;
   s.dir_ops.clear();
@@ -477,10 +207,10 @@ uint64_t FaultEnv::io_ops() const {
 uint64_t FaultEnv::unsynced_bytes(const std::string& raw_path) const {
   const std::string path = Normalize(raw_path);
   std::lock_guard<std::mutex> lock(state_->mu);
-  auto it = state_->live.files.find(path);
-  if (it == state_->live.files.end()) return 0;
+  const Entry* entry = state_->live.Find(path);
+  if (entry == nullptr || entry->is_dir()) return 0;
   uint64_t total = 0;
-  for (const PendingOp& op : it->second->pending) {
+  for (const PendingOp& op : entry->file->pending) {
     if (op.kind == PendingOp::Kind::kWrite && !op.durable) total += op.data.size();
   }
   return total;
@@ -489,7 +219,7 @@ uint64_t FaultEnv::unsynced_bytes(const std::string& raw_path) const {
 size_t FaultEnv::unsynced_dir_ops(const std::string& raw_path) const {
   const std::string path = Normalize(raw_path);
   std::lock_guard<std::mutex> lock(state_->mu);
-  auto it = state_->dir_ops.find(path);
+  auto it = state_->dir_ops.find(state_->live.FindDir(path));
   return it == state_->dir_ops.end() ? 0 : it->second.size();
 }
 

@@ -14,9 +14,11 @@
 //     when WriteAt returns: it is applied to the durable image at once, or, if unsynced operations
 //     precede it, kept in the list marked durable, so it always survives and is replayed in its
 //     place in the order (a later unsynced write over it may still win, as on disk).
-// Per directory it keeps the creations, renames and removals of names since the last SyncDir of
-// that directory. A name's durability depends only on its own directory's SyncDir, never on
-// File::Sync (ext4 and XFS give more in practice; the engine must not rely on it).
+// Directories are inodes too (a directory removed and recreated under the same name is a new,
+// empty directory). Per directory FaultEnv keeps its entries as of its last SyncDir and the
+// creations, renames and removals of names since then. A name's durability depends only on its
+// own directory's SyncDir, never on File::Sync (ext4 and XFS often give more; the engine must not
+// rely on it). RemoveAll unlinks each name below the path, deepest first, as rm -rf does.
 //
 // SimulatePowerLoss(options) replaces the live file system with what the disk holds:
 //   1. Names. With drop_all_unsynced_dir_ops (default) every directory reverts to its state at its

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 
 #include "platform/fault_env_state.h"
 
@@ -160,6 +161,23 @@ std::string CrashImage(const Inode& inode, uint64_t file_seed, const CrashOption
   return image;
 }
 
+// A new inode holding the crash image of `inode`.
+std::shared_ptr<Inode> RebuildFile(const Inode& inode, const std::string& path, uint64_t file_seed,
+                                   const CrashOptions& options) {
+  std::string image = CrashImage(inode, file_seed, options);
+  auto fresh = std::make_shared<Inode>();
+  Status status = fresh->live.Resize(path, image.size());
+  if (!status.ok()) {
+    // Only when the address space is exhausted; the harness cannot continue meaningfully.
+    std::fprintf(stderr, "rookery: FaultEnv cannot rebuild %s after power loss: %s\n", path.c_str(),
+                 status.ToString().c_str());
+    std::abort();
+  }
+  if (!image.empty()) std::memcpy(fresh->live.base(), image.data(), image.size());
+  fresh->durable = std::move(image);
+  return fresh;
+}
+
 }  // namespace
 
 void FaultState::PowerLoss(const CrashOptions& options) {
@@ -170,43 +188,44 @@ void FaultState::PowerLoss(const CrashOptions& options) {
   power_loss_at = 0;
   locks.clear();
 
-  // 1. Names: the durable directories, plus (if asked) some of their unsynced operations.
-  Namespace names = durable;
+  // 1. Names: each directory as of its last SyncDir, plus (if asked) some of its unsynced
+  // operations. Directory ids are never reused, so the seed of a directory's choices is its id.
+  Tree names = durable;
   if (!options.drop_all_unsynced_dir_ops) {
     for (const auto& [dir, dir_log] : dir_ops) {
-      FaultRng rng(MixSeed(crash_seed, "dir:" + dir));
+      FaultRng rng(MixSeed(crash_seed, MixSeed(dir, "dir")));
       const std::vector<bool> kept =
           ChooseKept(rng, dir_log.size(), options.strict_order, /*keep_none=*/false);
       for (size_t i = 0; i < dir_log.size(); ++i) {
-        if (kept[i]) names.Apply(dir_log[i]);
+        if (kept[i]) names.Apply(dir, dir_log[i]);
       }
     }
   }
   dir_ops.clear();
-  names.DropOrphans();
 
-  // 2. Data: each surviving file (once, even under several names) gets its crash image as a new
-  // inode, so old handles and maps keep the old inode and never see or touch the new state.
-  Namespace fresh;
-  fresh.dirs = names.dirs;
+  // 2. Data: walk what is reachable from the roots; each surviving file (once, even under several
+  // names) gets its crash image as a new inode, so old handles and maps keep the old inode and
+  // never see or touch the new state. Unreachable directories and files are gone.
+  Tree fresh;
   std::map<const Inode*, std::shared_ptr<Inode>> rebuilt;
-  for (const auto& [path, inode] : names.files) {
-    std::shared_ptr<Inode>& slot = rebuilt[inode.get()];
-    if (!slot) {
-      std::string image = CrashImage(*inode, MixSeed(crash_seed, "file:" + path), options);
-      slot = std::make_shared<Inode>();
-      Status status = slot->live.Resize(path, image.size());
-      if (!status.ok()) {
-        // Only when the address space is exhausted; the harness cannot continue meaningfully.
-        std::fprintf(stderr, "rookery: FaultEnv cannot rebuild %s after power loss: %s\n",
-                     path.c_str(), status.ToString().c_str());
-        std::abort();
+  std::set<uint64_t> visited;
+  auto walk = [&](auto& self, uint64_t dir, const std::string& dir_path) -> void {
+    if (!visited.insert(dir).second) return;  // cannot happen (no directory renames); be safe
+    auto& out = fresh.dirs[dir];
+    for (const auto& [name, entry] : names.Entries(dir)) {
+      const std::string path = dir_path == "." ? name : JoinPath(dir_path, name);
+      if (entry.is_dir()) {
+        out[name] = entry;
+        self(self, entry.dir, path);
+        continue;
       }
-      if (!image.empty()) std::memcpy(slot->live.base(), image.data(), image.size());
-      slot->durable = std::move(image);
+      std::shared_ptr<Inode>& slot = rebuilt[entry.file.get()];
+      if (!slot) slot = RebuildFile(*entry.file, path, MixSeed(crash_seed, path), options);
+      out[name] = Entry{slot, 0};
     }
-    fresh.files[path] = slot;
-  }
+  };
+  walk(walk, kSlashDirId, "/");
+  walk(walk, kDotDirId, ".");
   live = fresh;
   durable = std::move(fresh);
 }

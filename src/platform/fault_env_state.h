@@ -76,26 +76,40 @@ struct Inode {
   std::vector<PendingOp> pending;  // since then, in issue order
 };
 
-// One name-level operation in a directory since its last SyncDir.
-struct DirOp {
-  enum class Kind { kAddFile, kAddDir, kRemove, kRename };
-  Kind kind = Kind::kAddFile;
-  std::string path;              // kAdd*/kRemove: the name; kRename: the source
-  std::string to;                // kRename: the target (same directory)
-  std::shared_ptr<Inode> inode;  // kAddFile, kRename: the file
+// A name in a directory: a file, or a directory (by id). Directories are inodes too, so that a
+// directory removed and recreated under the same name is a new, empty directory, as on disk.
+struct Entry {
+  std::shared_ptr<Inode> file;  // set for a file
+  uint64_t dir = 0;             // set (non-zero) for a directory
+  bool is_dir() const { return dir != 0; }
 };
 
-// A file system tree as flat maps of normalised paths. "." and "/" always exist.
-struct Namespace {
-  std::map<std::string, std::shared_ptr<Inode>> files;
-  std::set<std::string> dirs;
+inline constexpr uint64_t kSlashDirId = 1;  // "/"
+inline constexpr uint64_t kDotDirId = 2;    // "."; relative paths start here
+inline constexpr uint64_t kFirstDirId = 3;
 
-  bool HasDir(const std::string& path) const {
-    return path == "." || path == "/" || dirs.count(path) > 0;
-  }
-  void Apply(const DirOp& op);
-  // Drops every file and directory whose parent chain does not reach a root.
-  void DropOrphans();
+// One name-level operation in a directory since its last SyncDir.
+struct DirOp {
+  enum class Kind { kSet, kErase, kRename };
+  Kind kind = Kind::kSet;
+  std::string name;  // kSet, kErase: the name; kRename: the source name
+  std::string to;    // kRename: the target name (same directory)
+  Entry entry;       // kSet, kRename: what the name refers to afterwards
+};
+
+// Directory contents by directory id. The roots always exist. A directory id without a table
+// is empty (in the durable tree: never synced).
+struct Tree {
+  std::map<uint64_t, std::map<std::string, Entry>> dirs;
+
+  // Resolves a normalised path; nullptr if a component is missing or is not a directory.
+  // The roots resolve to directory entries.
+  const Entry* Find(const std::string& path) const;
+  // The id of the directory at `path`, or 0.
+  uint64_t FindDir(const std::string& path) const;
+  // The entries of directory `id` (empty if it has none).
+  const std::map<std::string, Entry>& Entries(uint64_t id) const;
+  void Apply(uint64_t dir, const DirOp& op);
 };
 
 // The kinds of counted ops, for fault filters.
@@ -140,8 +154,8 @@ struct FaultState {
   Status AllocateFile(Inode& inode, const std::string& path, uint64_t end);
   // Moves every pending op into the durable image.
   static void SyncFile(Inode& inode);
-  // Records a namespace change of `op.path`'s directory (and applies it to `live`).
-  void RecordDirOp(DirOp op);
+  // Records a namespace change in directory `dir` (and applies it to `live`).
+  void RecordDirOp(uint64_t dir, DirOp op);
   void Unlock(const std::string& path, uint64_t id);
 
   // Builds the post-crash state (fault_env_crash.cc).
@@ -162,10 +176,11 @@ struct FaultState {
   uint64_t faults_fired = 0;
   bool direct_io_supported = true;
 
-  Namespace live;
-  Namespace durable;
-  std::map<std::string, std::vector<DirOp>> dir_ops;  // directory -> unsynced ops, in order
-  std::map<std::string, uint64_t> locks;              // path -> holder id
+  Tree live;                                       // what lookups see
+  Tree durable;                                    // each directory as of its last SyncDir
+  std::map<uint64_t, std::vector<DirOp>> dir_ops;  // directory id -> unsynced ops, in order
+  uint64_t next_dir_id = kFirstDirId;
+  std::map<std::string, uint64_t> locks;  // path -> holder id
   uint64_t next_lock_id = 1;
   FaultRng user_rng;
 

@@ -360,6 +360,46 @@ TEST(FaultEnvTest, UnsyncedRemovalComesBack) {
   EXPECT_EQ(Contents(env, "/db/a"), "<missing>");
 }
 
+TEST(FaultEnvTest, RemoveAllWithoutDirectorySyncComesBackWhole) {
+  FaultEnv env(4);
+  DurableDir(env, "/db/d/e");
+  DurableFile(env, "/db/d/e/f", "deep");
+  DurableFile(env, "/db/d/g", "shallow");
+  ASSERT_TRUE(env.RemoveAll("/db/d").ok());
+  EXPECT_FALSE(env.Exists("/db/d").value());
+  env.SimulatePowerLoss();
+  EXPECT_EQ(Contents(env, "/db/d/e/f"), "deep");
+  EXPECT_EQ(Contents(env, "/db/d/g"), "shallow");
+}
+
+// A directory removed and recreated under the same name is a new directory: nothing of the old
+// one leaks into it, and what was synced in the new one appears only with its name.
+TEST(FaultEnvTest, RecreatedDirectoryIsANewDirectory) {
+  for (int variant = 0; variant < 3; ++variant) {
+    SCOPED_TRACE("variant " + std::to_string(variant));
+    FaultEnv env(8);
+    DurableDir(env, "/db/d");
+    DurableFile(env, "/db/d/old", "old");
+    ASSERT_TRUE(env.RemoveAll("/db/d").ok());
+    if (variant == 0) {
+      ASSERT_TRUE(env.SyncDir(kDir).ok());  // the removal is durable
+    }
+    ASSERT_TRUE(env.CreateDir("/db/d").ok());
+    DurableFile(env, "/db/d/new", "new");  // synced in the new directory
+    if (variant != 1) {
+      ASSERT_TRUE(env.SyncDir(kDir).ok());  // the new name is durable
+    }
+    env.SimulatePowerLoss();
+    if (variant == 1) {
+      // Neither the removal nor the new name reached the disk: the old directory, as it was.
+      EXPECT_EQ(env.ListDir("/db/d").value(), std::vector<std::string>{"old"});
+    } else {
+      EXPECT_EQ(env.ListDir("/db/d").value(), std::vector<std::string>{"new"});
+      EXPECT_EQ(Contents(env, "/db/d/new"), "new");
+    }
+  }
+}
+
 TEST(FaultEnvTest, CrossDirectoryRenameIsDurablePerDirectory) {
   FaultEnv env(9);
   DurableDir(env, "/db/in");
