@@ -1,4 +1,4 @@
-// Env behaviour that both PosixEnv and MemEnv must share (the contract in env.h).
+// Env behaviour that PosixEnv, MemEnv and FaultEnv must share (the contract in env.h).
 #include "platform/env.h"
 
 #include <gtest/gtest.h>
@@ -9,10 +9,12 @@
 #include <thread>
 #include <vector>
 
+#include "platform/fault_env.h"
+
 namespace rookery::platform {
 namespace {
 
-enum class Kind { kPosix, kMem };
+enum class Kind { kPosix, kMem, kFault };
 
 class EnvTest : public ::testing::TestWithParam<Kind> {
  protected:
@@ -23,7 +25,7 @@ class EnvTest : public ::testing::TestWithParam<Kind> {
       ASSERT_NE(::mkdtemp(tmpl), nullptr);
       root_ = tmpl;
     } else {
-      env_ = NewMemEnv();
+      env_ = GetParam() == Kind::kMem ? NewMemEnv() : std::make_unique<FaultEnv>(/*seed=*/42);
       root_ = "/mem";
       ASSERT_TRUE(env_->CreateDir(root_).ok());
     }
@@ -229,9 +231,18 @@ TEST_P(EnvTest, ClocksAdvance) {
   EXPECT_NE(env_->RandomUint64(), env_->RandomUint64());
 }
 
-INSTANTIATE_TEST_SUITE_P(AllEnvs, EnvTest, ::testing::Values(Kind::kPosix, Kind::kMem),
+INSTANTIATE_TEST_SUITE_P(AllEnvs, EnvTest,
+                         ::testing::Values(Kind::kPosix, Kind::kMem, Kind::kFault),
                          [](const auto& info) {
-                           return info.param == Kind::kPosix ? "Posix" : "Mem";
+                           switch (info.param) {
+                             case Kind::kPosix:
+                               return "Posix";
+                             case Kind::kMem:
+                               return "Mem";
+                             case Kind::kFault:
+                               return "Fault";
+                           }
+                           return "?";
                          });
 
 TEST(PosixEnvTest, DirectIoAlignedWriteOrClearRefusal) {

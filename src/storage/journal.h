@@ -16,6 +16,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -62,38 +63,52 @@ struct JournalOptions {
 
 // How the journal makes a write durable on this file system (reported at open).
 enum class JournalWriteMode { kDirectDsync, kDsync, kWriteFdatasync };
+// "O_DIRECT|O_DSYNC", "O_DSYNC", "write+fdatasync".
+std::string_view JournalWriteModeName(JournalWriteMode mode);
 
 class JournalWriter {
  public:
   virtual ~JournalWriter() = default;
 
   // Appends the entries, in order, as one write where they fit in the current file (group
-  // commit), rotating to a new file first when they do not. Entries' tx_id must continue the
-  // sequence without a gap. On any error nothing is acknowledged and the writer is failed:
-  // every later call returns kFailedState.
+  // commit), rotating to a new file first when they do not (a batch larger than max_file_size
+  // is split over several files, one write each). Entries' tx_id must continue the sequence
+  // without a gap: a record out of sequence (or with a null page) is kInvalidArgument, nothing is
+  // written and the writer stays usable. On any I/O error the error is returned with its code
+  // (kNoSpace, kIOError, ...), nothing is acknowledged and the writer is failed: every later call
+  // returns kFailedState naming the original error. Entries of a failed call may or may not be
+  // found by recovery (each whole or not at all).
   virtual Status WriteEntries(std::span<const CommitRecord* const> entries) = 0;
 
   // The number of the file the next entry goes to, and the last transaction id written to each
   // live journal file (for the release rule: a file may be deleted only when the durable header's
-  // last synced transaction is >= the last transaction in it).
+  // last synced transaction is >= the last transaction in it). For files that existed before this
+  // writer was opened the answer is next_tx_id - 1 (a safe upper bound); for a file without
+  // entries, or a number the writer does not know, 0.
   virtual uint64_t current_journal() const = 0;
   virtual uint64_t LastTxInJournal(uint64_t journal_number) const = 0;
   // Deletes journal files numbered below `journal_number` (never the current one) and syncs
-  // the directory.
+  // the directory. The files known are those present at open plus those created since.
   virtual Status ReleaseJournalsBefore(uint64_t journal_number) = 0;
 
   virtual JournalWriteMode write_mode() const = 0;
+  // Total allocated size of the live journal files.
   virtual uint64_t bytes_on_disk() const = 0;
 };
 
 // Opens the journal directory for appending after recovery. `next_journal` is the number of the
 // file to write next (recovery's result), `next_tx_id` the id the next entry must carry.
+// Creates the directory if missing (and syncs its parent), then creates, preallocates, fills,
+// syncs and directory-syncs journal `next_journal` (which must not exist: the writer never
+// appends to a file written before, which is what makes a truncated torn tail harmless), probing
+// O_DIRECT on the way. Existing journal files numbered >= next_journal are kInvalidArgument.
 Result<std::unique_ptr<JournalWriter>> OpenJournalWriter(platform::Env& env, const std::string& dir,
                                                          const JournalOptions& options,
                                                          uint64_t next_journal,
                                                          uint64_t next_tx_id);
 
-// A decoded entry handed to recovery. `pages` point into a buffer valid during the callback.
+// A decoded entry handed to recovery. `pages` point into a buffer valid during the callback;
+// they are not aligned to any boundary.
 struct RecoveredEntry {
   uint64_t journal_number = 0;
   CommitRecord record;
@@ -103,7 +118,12 @@ struct RecoveryResult {
   uint64_t last_tx_id = 0;    // last transaction replayed (or last_synced_tx if none)
   uint64_t next_journal = 0;  // the file number the writer should continue with
   uint64_t entries_replayed = 0;
+  // A damaged entry ended the log with nothing valid after it (a write that never completed and
+  // so was never acknowledged). The bytes stay where they are; see RecoverJournals.
   bool torn_tail_truncated = false;
+  uint64_t torn_tail_journal = 0;
+  uint64_t torn_tail_offset = 0;
+  // Every journal file number in the directory (also those below first_journal), ascending.
   std::vector<uint64_t> journals_found;
 };
 
@@ -112,7 +132,15 @@ struct RecoveryResult {
 // one to follow without a gap; verifies each entry's hash and every page checksum before handing
 // it to `apply`; truncates a torn tail (bad entry with nothing valid after it) and reports it;
 // returns kCorruption, naming files and ids, for mid-log corruption, a gap, or a missing journal
-// file between first_journal and the newest one. Deletes nothing.
+// file between first_journal and the newest one. Deletes nothing and writes nothing.
+//
+// Torn tails are "truncated" logically: next_journal is always one past the newest file present,
+// so the writer continues in a fresh file and the next recovery recognises the rewritten
+// transaction (same id, first entry of a later file) as the continuation. Files after a torn tail
+// (holding no valid entry) are ignored and released later like any other. If no journal file
+// numbered >= first_journal exists, the result is OK with nothing replayed when
+// last_synced_tx == 0 (a new environment) and kCorruption (missing journal) otherwise.
+// An error returned by `apply` stops the scan and is returned as is.
 Status RecoverJournals(platform::Env& env, const std::string& dir, uint64_t first_journal,
                        uint64_t last_synced_tx,
                        const std::function<Status(const RecoveredEntry&)>& apply,

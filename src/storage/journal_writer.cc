@@ -1,0 +1,401 @@
+// The journal writer (journal.h): encodes commit records, places them in preallocated journal
+// files and makes each group durable with one write.
+#include <lz4.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstring>
+#include <map>
+
+#include "base/checksum.h"
+#include "base/logging.h"
+#include "storage/journal.h"
+#include "storage/journal_buffer.h"
+#include "storage/journal_format.h"
+
+namespace rookery::storage {
+namespace {
+
+using journal::AlignedBuffer;
+using journal::kBlockSize;
+using journal::kEntryHeaderSize;
+using journal::kFileHeaderSize;
+using journal::RoundUpToBlock;
+
+// Zero-fill chunk when a new file is written once at creation.
+constexpr size_t kFillChunk = size_t{1} << 20;
+
+struct EncodedEntry {
+  size_t offset = 0;  // in buffer_
+  size_t length = 0;  // 4 KiB multiple
+  journal::EntryHeader header;
+};
+
+class JournalWriterImpl final : public JournalWriter {
+ public:
+  JournalWriterImpl(platform::Env& env, std::string dir, const JournalOptions& options,
+                    uint64_t next_journal, uint64_t next_tx_id)
+      : env_(env),
+        dir_(std::move(dir)),
+        options_(options),
+        next_number_(next_journal),
+        next_tx_id_(next_tx_id) {}
+
+  Status Open();
+
+  Status WriteEntries(std::span<const CommitRecord* const> entries) override;
+  uint64_t current_journal() const override { return current_number_; }
+  uint64_t LastTxInJournal(uint64_t journal_number) const override {
+    auto it = files_.find(journal_number);
+    return it == files_.end() ? 0 : it->second.last_tx;
+  }
+  Status ReleaseJournalsBefore(uint64_t journal_number) override;
+  JournalWriteMode write_mode() const override { return mode_; }
+  uint64_t bytes_on_disk() const override {
+    uint64_t total = 0;
+    for (const auto& [number, info] : files_) total += info.size;
+    return total;
+  }
+
+ private:
+  struct LiveFile {
+    uint64_t size = 0;
+    uint64_t last_tx = 0;
+  };
+
+  Status CheckArguments(std::span<const CommitRecord* const> entries) const;
+  Status Encode(const CommitRecord& record, size_t offset, EncodedEntry* out);
+  // Writes entries [begin, end) of encoded_ (contiguous in buffer_) at the current offset.
+  Status WriteGroup(size_t begin, size_t end);
+  // Creates, fills and syncs journal `number` of `size` bytes and makes it current.
+  Status CreateFile(uint64_t number, uint64_t size);
+  Status OpenNewFile(const std::string& path, std::unique_ptr<platform::File>* file);
+  uint64_t PlannedSize() const;
+  Status Fail(Status status);
+
+  platform::Env& env_;
+  const std::string dir_;
+  const JournalOptions options_;
+  JournalWriteMode mode_ = JournalWriteMode::kDirectDsync;
+
+  std::unique_ptr<platform::File> file_;
+  uint64_t next_number_;  // number of the next file to create
+  uint64_t current_number_ = 0;
+  uint64_t current_size_ = 0;
+  uint64_t current_incarnation_ = 0;
+  uint64_t write_offset_ = 0;
+  uint64_t last_created_size_ = 0;
+  uint64_t next_tx_id_;
+  std::map<uint64_t, LiveFile> files_;
+  Status failed_;
+
+  AlignedBuffer buffer_;
+  AlignedBuffer fill_;
+  std::vector<uint8_t> raw_scratch_;
+  std::vector<EncodedEntry> encoded_;
+};
+
+Status JournalWriterImpl::Fail(Status status) {
+  failed_ = status;
+  log::Error("journal {}: writer failed, no further commits until reopened: {}", dir_,
+             status.ToString());
+  return status;
+}
+
+uint64_t JournalWriterImpl::PlannedSize() const {
+  uint64_t size = last_created_size_ == 0
+                      ? options_.initial_file_size
+                      : std::min(last_created_size_ * 2, options_.max_file_size);
+  return std::max(RoundUpToBlock(size), kFileHeaderSize + kBlockSize);
+}
+
+Status JournalWriterImpl::OpenNewFile(const std::string& path,
+                                      std::unique_ptr<platform::File>* file) {
+  platform::FileOptions opts;
+  opts.write = opts.create = opts.exclusive = true;
+  opts.data_sync = mode_ != JournalWriteMode::kWriteFdatasync;
+  opts.direct_io = mode_ == JournalWriteMode::kDirectDsync;
+  auto opened = env_.OpenFile(path, opts);
+  if (opened.ok()) {
+    *file = std::move(opened).value();
+    return Status::Ok();
+  }
+  return opened.status();
+}
+
+Status JournalWriterImpl::Open() {
+  ROOKERY_ASSIGN_OR_RETURN(bool exists, env_.Exists(dir_));
+  if (!exists) {
+    ROOKERY_RETURN_IF_ERROR(env_.CreateDirs(dir_));
+    ROOKERY_RETURN_IF_ERROR(env_.SyncDir(platform::DirName(dir_)));
+  }
+  ROOKERY_ASSIGN_OR_RETURN(auto names, env_.ListDir(dir_));
+  for (const std::string& name : names) {
+    uint64_t number = 0;
+    if (!journal::ParseJournalFileName(name, &number)) continue;
+    if (number >= next_number_) {
+      return Status::InvalidArgument("journal " + journal::JournalPath(dir_, number) +
+                                     " exists, but the writer was asked " +
+                                     "to continue with journal " + std::to_string(next_number_) +
+                                     "; pass the next_journal that RecoverJournals returned");
+    }
+    ROOKERY_ASSIGN_OR_RETURN(uint64_t size, env_.FileSize(journal::JournalPath(dir_, number)));
+    // Recovery does not tell us each old file's last transaction; every one of them is at most
+    // next_tx_id - 1, which is a safe (late) bound for the release rule.
+    files_[number] = LiveFile{size, next_tx_id_ == 0 ? 0 : next_tx_id_ - 1};
+  }
+
+  // The first file also probes which durable-write mode the file system allows.
+  mode_ = options_.use_direct_io ? JournalWriteMode::kDirectDsync : JournalWriteMode::kDsync;
+  const uint64_t number = next_number_;
+  const std::string path = journal::JournalPath(dir_, number);
+  std::unique_ptr<platform::File> file;
+  Status s = OpenNewFile(path, &file);
+  if (s.code() == Code::kNotSupported && mode_ == JournalWriteMode::kDirectDsync) {
+    log::Warn(
+        "journal {}: the file system refuses O_DIRECT ({}); falling back to O_DSYNC "
+        "writes through the page cache",
+        dir_, s.ToString());
+    mode_ = JournalWriteMode::kDsync;
+    // The refused open may have created the name already; it is ours (we own the number).
+    ROOKERY_RETURN_IF_ERROR(env_.RemoveAll(path));
+    s = OpenNewFile(path, &file);
+  }
+  if (s.code() == Code::kNotSupported && mode_ == JournalWriteMode::kDsync) {
+    log::Warn(
+        "journal {}: the file system refuses O_DSYNC ({}); falling back to write + "
+        "fdatasync",
+        dir_, s.ToString());
+    mode_ = JournalWriteMode::kWriteFdatasync;
+    ROOKERY_RETURN_IF_ERROR(env_.RemoveAll(path));
+    s = OpenNewFile(path, &file);
+  }
+  ROOKERY_RETURN_IF_ERROR(s);
+  if (mode_ == JournalWriteMode::kDirectDsync) {
+    log::Info("journal {}: durable writes with O_DIRECT|O_DSYNC", dir_);
+  }
+  file_ = std::move(file);
+  // CreateFile reopens nothing: it uses file_ when the name matches.
+  return CreateFile(number, PlannedSize());
+}
+
+Status JournalWriterImpl::CreateFile(uint64_t number, uint64_t size) {
+  const std::string path = journal::JournalPath(dir_, number);
+  std::unique_ptr<platform::File> file;
+  if (file_ != nullptr && number == next_number_ && current_size_ == 0) {
+    file = std::move(file_);  // opened by Open() while probing the write mode
+  } else {
+    ROOKERY_RETURN_IF_ERROR(OpenNewFile(path, &file));
+  }
+  ROOKERY_RETURN_IF_ERROR(file->Allocate(0, size));
+  journal::FileHeader header;
+  header.file_number = number;
+  header.incarnation = env_.RandomUint64();
+  header.created_micros = env_.NowMicros();
+  header.file_size = size;
+  // Write every byte once now so that commits overwrite allocated, written blocks and change no
+  // file metadata (no extent conversion, no size change).
+  const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size, kFillChunk));
+  if (!fill_.Reserve(chunk)) return Status::NoSpace("out of memory for a journal fill buffer");
+  for (uint64_t offset = 0; offset < size; offset += chunk) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, size - offset));
+    std::memset(fill_.data(), 0, n);
+    if (offset == 0) journal::EncodeFileHeader(header, fill_.data());
+    ROOKERY_RETURN_IF_ERROR(file->WriteAt(offset, fill_.data(), n));
+  }
+  ROOKERY_RETURN_IF_ERROR(file->Sync());
+  // The name must be durable before any entry in the file is acknowledged.
+  ROOKERY_RETURN_IF_ERROR(env_.SyncDir(dir_));
+
+  file_ = std::move(file);
+  current_number_ = number;
+  current_size_ = size;
+  current_incarnation_ = header.incarnation;
+  write_offset_ = kFileHeaderSize;
+  last_created_size_ = size;
+  next_number_ = number + 1;
+  files_[number] = LiveFile{size, 0};
+  log::Debug("journal {}: created {} ({} bytes)", dir_, path, size);
+  return Status::Ok();
+}
+
+Status JournalWriterImpl::CheckArguments(std::span<const CommitRecord* const> entries) const {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const CommitRecord* r = entries[i];
+    if (r == nullptr) return Status::InvalidArgument("null commit record");
+    if (r->tx_id != next_tx_id_ + i) {
+      return Status::InvalidArgument("journal entry carries tx " + std::to_string(r->tx_id) +
+                                     " but the next transaction id is " +
+                                     std::to_string(next_tx_id_ + i));
+    }
+    if (r->pages.size() > UINT32_MAX) return Status::InvalidArgument("too many pages");
+    for (const JournalPage& p : r->pages) {
+      if (p.data == nullptr || p.run_pages == 0) {
+        return Status::InvalidArgument("tx " + std::to_string(r->tx_id) + ": page " +
+                                       std::to_string(p.number) + " has no data");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status JournalWriterImpl::Encode(const CommitRecord& record, size_t offset, EncodedEntry* out) {
+  journal::EntryHeader& h = out->header;
+  h = journal::EntryHeader{};
+  h.tx_id = record.tx_id;
+  h.next_page = record.next_page;
+  h.page_count = static_cast<uint32_t>(record.pages.size());
+  h.timestamp_micros = record.timestamp_micros;
+  std::memcpy(h.root, record.root, kRootRecordSize);
+  const size_t raw_size = journal::RawBodySize(record);
+  h.uncompressed_size = raw_size;
+  uint8_t* body = buffer_.data() + offset + kEntryHeaderSize;
+  bool compressed = false;
+  if (raw_size > options_.compress_above_bytes && raw_size <= journal::kMaxUncompressedBody) {
+    raw_scratch_.resize(raw_size);
+    journal::EncodeRawBody(record, raw_scratch_.data());
+    // Capacity raw_size - 1: keep the entry raw unless compression actually shrinks it.
+    const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw_scratch_.data()),
+                                       reinterpret_cast<char*>(body), static_cast<int>(raw_size),
+                                       static_cast<int>(raw_size - 1));
+    if (n > 0) {
+      compressed = true;
+      h.flags |= journal::kEntryCompressed;
+      h.stored_size = static_cast<uint64_t>(n);
+    }
+  }
+  if (!compressed) {
+    journal::EncodeRawBody(record, body);
+    h.stored_size = raw_size;
+  }
+  h.body_hash = Hash64(body, h.stored_size, h.tx_id);
+  out->offset = offset;
+  out->length = h.EntryLength();
+  const size_t used = kEntryHeaderSize + h.stored_size;
+  std::memset(body + h.stored_size, 0, out->length - used);
+  return Status::Ok();
+}
+
+Status JournalWriterImpl::WriteGroup(size_t begin, size_t end) {
+  const uint64_t batch_first = encoded_[begin].header.tx_id;
+  for (size_t i = begin; i < end; ++i) {
+    EncodedEntry& e = encoded_[i];
+    e.header.incarnation = current_incarnation_;
+    e.header.batch_first_tx = batch_first;
+    journal::EncodeEntryHeader(e.header, buffer_.data() + e.offset);
+  }
+  const size_t start = encoded_[begin].offset;
+  const size_t length = encoded_[end - 1].offset + encoded_[end - 1].length - start;
+  Status s = file_->WriteAt(write_offset_, buffer_.data() + start, length);
+  if (s.ok() && mode_ == JournalWriteMode::kWriteFdatasync) s = file_->Sync();
+  if (!s.ok()) return s;
+  write_offset_ += length;
+  files_[current_number_].last_tx = encoded_[end - 1].header.tx_id;
+  return Status::Ok();
+}
+
+Status JournalWriterImpl::WriteEntries(std::span<const CommitRecord* const> entries) {
+  if (!failed_.ok()) {
+    return Status::FailedState("journal " + dir_ + " failed earlier and accepts no commits " +
+                               "until the environment is reopened: " + failed_.ToString());
+  }
+  if (entries.empty()) return Status::Ok();
+  ROOKERY_RETURN_IF_ERROR(CheckArguments(entries));
+
+  // Encode everything into one buffer; entries are contiguous and 4 KiB-aligned in it.
+  size_t bound = 0;
+  for (const CommitRecord* r : entries) {
+    bound += RoundUpToBlock(kEntryHeaderSize + journal::RawBodySize(*r));
+  }
+  if (!buffer_.Reserve(bound)) {
+    return Fail(Status::NoSpace("out of memory for a " + std::to_string(bound) +
+                                "-byte journal write buffer"));
+  }
+  encoded_.resize(entries.size());
+  size_t offset = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    ROOKERY_RETURN_IF_ERROR(Encode(*entries[i], offset, &encoded_[i]));
+    offset += encoded_[i].length;
+  }
+
+  size_t i = 0;
+  while (i < encoded_.size()) {
+    uint64_t remaining = 0;
+    for (size_t k = i; k < encoded_.size(); ++k) remaining += encoded_[k].length;
+    const uint64_t room = current_size_ - write_offset_;
+    if (remaining > room) {
+      // Start a new file unless the rest is larger than any file we would create and the next
+      // entry still fits here (then fill this file first).
+      const bool huge = remaining + kFileHeaderSize > options_.max_file_size;
+      if (!(huge && encoded_[i].length <= room)) {
+        uint64_t size = PlannedSize();
+        if (remaining + kFileHeaderSize > size) {
+          size = std::max(size, std::min(RoundUpToBlock(remaining + kFileHeaderSize),
+                                         RoundUpToBlock(options_.max_file_size)));
+        }
+        size = std::max(size, encoded_[i].length + kFileHeaderSize);  // oversized entry
+        Status s = CreateFile(next_number_, size);
+        if (!s.ok()) return Fail(std::move(s));
+      }
+    }
+    // The longest run from i that fits in the current file (at least one entry by now).
+    size_t j = i;
+    uint64_t length = 0;
+    const uint64_t room_now = current_size_ - write_offset_;
+    while (j < encoded_.size() && length + encoded_[j].length <= room_now) {
+      length += encoded_[j].length;
+      ++j;
+    }
+    if (j == i) return Fail(Status::Internal("journal entry does not fit a fresh file"));
+    Status s = WriteGroup(i, j);
+    if (!s.ok()) return Fail(std::move(s));
+    i = j;
+  }
+  next_tx_id_ += entries.size();
+  return Status::Ok();
+}
+
+Status JournalWriterImpl::ReleaseJournalsBefore(uint64_t journal_number) {
+  bool removed = false;
+  for (auto it = files_.begin(); it != files_.end() && it->first < journal_number;) {
+    if (it->first == current_number_) {
+      ++it;
+      continue;
+    }
+    const std::string path = journal::JournalPath(dir_, it->first);
+    Status s = env_.RemoveFile(path);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    removed = true;
+    it = files_.erase(it);
+  }
+  if (removed) ROOKERY_RETURN_IF_ERROR(env_.SyncDir(dir_));
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string_view JournalWriteModeName(JournalWriteMode mode) {
+  switch (mode) {
+    case JournalWriteMode::kDirectDsync:
+      return "O_DIRECT|O_DSYNC";
+    case JournalWriteMode::kDsync:
+      return "O_DSYNC";
+    case JournalWriteMode::kWriteFdatasync:
+      return "write+fdatasync";
+  }
+  return "unknown";
+}
+
+Result<std::unique_ptr<JournalWriter>> OpenJournalWriter(platform::Env& env, const std::string& dir,
+                                                         const JournalOptions& options,
+                                                         uint64_t next_journal,
+                                                         uint64_t next_tx_id) {
+  if (options.initial_file_size == 0 || options.max_file_size < options.initial_file_size) {
+    return Status::InvalidArgument("journal options: need 0 < initial_file_size <= max_file_size");
+  }
+  auto writer = std::make_unique<JournalWriterImpl>(env, dir, options, next_journal, next_tx_id);
+  ROOKERY_RETURN_IF_ERROR(writer->Open());
+  return std::unique_ptr<JournalWriter>(std::move(writer));
+}
+
+}  // namespace rookery::storage
