@@ -13,6 +13,9 @@
 // page number, so a tree never rewrites a parent because a child changed. Addresses do move:
 // every pointer into a page is re-fetched after ModifyPage/AllocatePages.
 //
+// Errors: a failed Put/Delete/Drop (I/O, corruption, no space) may leave the tree half-changed
+// in this transaction's pages and state; the caller must abort the transaction.
+//
 // Threads: a Tree is used by the one thread that owns its transaction. Read-only calls (Get,
 // iteration) work on a read transaction; Put/Delete/Drop need a write transaction.
 #pragma once
