@@ -90,7 +90,7 @@ std::string_view OpKindName(OpKind kind) {
   return "?";
 }
 
-// ---- FaultState -------------------------------------------------------------------------------
+// ---- FaultState ----
 
 FaultState::FaultState(uint64_t seed_value)
     : seed(seed_value), user_rng(MixSeed(seed_value, "RandomUint64")) {
@@ -136,13 +136,12 @@ Status FaultState::CheckAlive(const std::string& what) const {
   return Status::IOError("simulated power loss: " + what + " did not happen");
 }
 
-// ---- FaultEnv
-// -------------------------------------------------------------------------------------
+// ---- FaultEnv ----
 
 FaultEnv::FaultEnv(uint64_t seed) : state_(std::make_shared<FaultState>(seed)) {}
 FaultEnv::~FaultEnv() = default;
 
-// ---- FaultEnv: crash and fault control ----------------------------------------------------------
+// ---- FaultEnv: crash and fault control ----
 
 void FaultEnv::SimulatePowerLoss(const CrashOptions& options) {
   std::lock_guard<std::mutex> lock(state_->mu);
@@ -223,7 +222,7 @@ size_t FaultEnv::unsynced_dir_ops(const std::string& raw_path) const {
   return it == state_->dir_ops.end() ? 0 : it->second.size();
 }
 
-// ---- FaultEnv: clock and randomness -------------------------------------------------------------
+// ---- FaultEnv: clock and randomness ----
 
 void FaultEnv::SetManualClock(bool enabled) {
   state_->manual_clock = enabled;

@@ -27,7 +27,8 @@
 //      unsynced operations (a random prefix with strict_order); a rename within one directory is
 //      one atomic operation, a rename across directories is a removal in the source and a creation
 //      in the target decided independently (so the file may end up under both names or neither).
-//      Anything below a directory that did not survive is gone.
+//      Anything below a directory that did not survive is gone. A file that survives under two
+//      names (only possible that way) is one file under both, like a hard link.
 //   2. Data. Each surviving file gets its durable image plus, replayed in order, a random subset of
 //      its unsynced operations (each kept with probability 1/2), or with strict_order a random
 //      prefix of them, or with keep_no_unsynced none. Durable (O_DSYNC) writes are always replayed.
@@ -40,14 +41,16 @@
 //      on old handles fail with kFailedState and never touch the new state; old maps stay readable
 //      (their memory is kept alive) but show the pre-crash bytes. Locks are released. The new state
 //      is entirely durable; new opens see it.
-// Each crash draws from an RNG derived from (seed, crash index, path), so the same seed and the
-// same sequence of calls give a byte-identical post-crash state.
+// Each crash draws from an RNG derived from (seed, crash index, file path or directory), so the
+// same seed and the same sequence of calls give a byte-identical post-crash state. Injected
+// faults are not touched by a crash (ClearFaults them before recovery if they should not fire).
 //
 // A failed File::Sync (injected EIO/ENOSPC) behaves like Linux after a writeback error
 // ("fsyncgate"): the file's unsynced operations stay readable through the live file but are
 // dropped from the durable path, so they never become durable, not even after a later Sync
 // that returns OK; only a new write of the same bytes followed by a Sync makes them durable.
-// A crash then loses them. A failed SyncDir leaves the directory's operations unsynced.
+// A crash then loses them. A failed SyncDir leaves the directory's operations unsynced. The bytes
+// of a short write that did land are unsynced, even through an O_DSYNC handle.
 //
 // ---- Error injection ----------------------------------------------------------------------------
 //

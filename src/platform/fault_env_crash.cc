@@ -1,9 +1,11 @@
 // FaultEnv's simulated power loss: builds the file system a machine would find on reboot from
 // the durable images, the unsynced operations and CrashOptions (model in fault_env.h).
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <set>
 
 #include "platform/fault_env_state.h"

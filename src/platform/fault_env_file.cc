@@ -26,8 +26,7 @@ uint64_t MixSeed(uint64_t a, std::string_view text) {
   return MixSeed(a, Hash64(text, /*seed=*/0x46a17e5e));
 }
 
-// ---- LiveBuffer
-// ----------------------------------------------------------------------------------
+// ---- LiveBuffer ----
 
 namespace {
 constexpr uint64_t kCommitChunk = uint64_t{1} << 20;
@@ -82,7 +81,7 @@ Status LiveBuffer::Reserve(const std::string& path, uint64_t end) {
   return Status::Ok();
 }
 
-// ---- Durability bookkeeping ------------------------------------------------------------------
+// ---- Durability bookkeeping ----
 
 namespace {
 
@@ -150,7 +149,7 @@ void FaultState::Unlock(const std::string& path, uint64_t id) {
   if (it != locks.end() && it->second == id) locks.erase(it);
 }
 
-// ---- Handles ------------------------------------------------------------------------------------
+// ---- Handles ----
 
 namespace {
 

@@ -16,7 +16,7 @@ std::string Normalize(std::string_view path) {
   return out.empty() ? "." : out;
 }
 
-// ---- Tree ---------------------------------------------------------------------------------------
+// ---- Tree ----
 
 namespace {
 const Entry kSlashEntry{nullptr, kSlashDirId};
@@ -65,7 +65,7 @@ void FaultState::RecordDirOp(uint64_t dir, DirOp op) {
   dir_ops[dir].push_back(std::move(op));
 }
 
-// ---- Env calls on names -------------------------------------------------------------------------
+// ---- Env calls on names ----
 
 namespace {
 

@@ -13,9 +13,9 @@ void EncodeTreeState(const TreeState& s, uint8_t out[kTreeStateSize]) {
   std::memset(out, 0, kTreeStateSize);
   StoreU64(out + 0, s.root);
   StoreU32(out + 8, s.depth);
-  StoreU16(out + 12, kTreeStateVersion);
-  out[14] = static_cast<uint8_t>(TreeKind::kVariable);
-  out[15] = 0;
+  out[12] = kTreeStateVersion;
+  out[13] = static_cast<uint8_t>(s.kind);
+  StoreU16(out + 14, s.fixed_value_size);
   StoreU64(out + 16, s.entries);
   StoreU64(out + 24, s.branch_pages);
   StoreU64(out + 32, s.leaf_pages);
@@ -26,18 +26,22 @@ Result<TreeState> DecodeTreeState(const uint8_t in[kTreeStateSize]) {
   TreeState s;
   s.root = LoadU64(in + 0);
   s.depth = LoadU32(in + 8);
-  const uint16_t version = LoadU16(in + 12);
+  const uint8_t version = in[12];
+  s.kind = static_cast<TreeKind>(in[13]);
+  s.fixed_value_size = LoadU16(in + 14);
   s.entries = LoadU64(in + 16);
   s.branch_pages = LoadU64(in + 24);
   s.leaf_pages = LoadU64(in + 32);
   s.overflow_pages = LoadU64(in + 40);
   char buf[256];
-  if (version != kTreeStateVersion || in[14] != static_cast<uint8_t>(TreeKind::kVariable) ||
-      in[15] != 0) {
+  const bool known_kind = (s.kind == TreeKind::kVariable && s.fixed_value_size == 0) ||
+                          (s.kind == TreeKind::kFixed && s.fixed_value_size <= kMaxFixedValueSize &&
+                           s.overflow_pages == 0);
+  if (version != kTreeStateVersion || !known_kind) {
     std::snprintf(buf, sizeof(buf),
-                  "tree state has version %u kind %u (expected version %u kind 0); written by a "
-                  "newer Rookery or corrupt",
-                  version, in[14], kTreeStateVersion);
+                  "tree state has version %u kind %u value size %u (expected version %u, kind 0 "
+                  "or 1); written by a newer Rookery or corrupt",
+                  version, in[13], s.fixed_value_size, kTreeStateVersion);
     return Status::Corruption(buf);
   }
   const bool dropped = s.root == kInvalidPage;
@@ -113,6 +117,9 @@ Status Tree::FreeValue(const LeafValue& v) {
 
 Result<PageNumber> Tree::FindLeaf(std::string_view key, std::vector<PathStep>* path) {
   if (state_->root == kInvalidPage) return Status::FailedState("the B+tree was dropped");
+  if (state_->kind != TreeKind::kVariable) {
+    return Status::InvalidArgument("a fixed-size tree must be used through FixedSizeTree");
+  }
   PageNumber n = state_->root;
   for (uint32_t level = 0;; ++level) {
     ROOKERY_ASSIGN_OR_RETURN(const uint8_t* page, ReadNodePage(n));

@@ -13,6 +13,9 @@
 // page number, so a tree never rewrites a parent because a child changed. Addresses do move:
 // every pointer into a page is re-fetched after ModifyPage/AllocatePages.
 //
+// Errors: a failed Put/Delete/Drop (I/O, corruption, no space) may leave the tree half-changed
+// in this transaction's pages and state; the caller must abort the transaction.
+//
 // Threads: a Tree is used by the one thread that owns its transaction. Read-only calls (Get,
 // iteration) work on a read transaction; Put/Delete/Drop need a write transaction.
 #pragma once
@@ -38,12 +41,14 @@ struct TreeState {
   uint64_t branch_pages = 0;
   uint64_t leaf_pages = 0;
   uint64_t overflow_pages = 0;  // pages in overflow runs (not runs)
+  btree::TreeKind kind = btree::TreeKind::kVariable;
+  uint16_t fixed_value_size = 0;  // value size of a kFixed tree; 0 for kVariable
 
   bool operator==(const TreeState&) const = default;
 };
 
 inline constexpr size_t kTreeStateSize = 48;
-inline constexpr uint16_t kTreeStateVersion = 1;
+inline constexpr uint8_t kTreeStateVersion = 1;
 
 void EncodeTreeState(const TreeState& state, uint8_t out[kTreeStateSize]);
 // kCorruption if the version or kind is unknown or the fields are inconsistent.
@@ -59,8 +64,10 @@ class Tree {
 
   // Copies the value of `key` into *value; false if absent.
   Result<bool> Get(std::string_view key, std::string* value);
-  // Zero-copy: *value views the page (or the overflow run) and stays valid until the next
-  // modification of this tree in this transaction, or the end of the transaction.
+  // Zero-copy: *value views the page (or, for a large value, straight into its overflow run).
+  // Valid until the next modification of this tree in this transaction or the end of the
+  // transaction. If the pager may move pages on any allocation, the next write through the same
+  // PageAccess (to any tree) ends it too; callers that write must copy first.
   Result<bool> GetView(std::string_view key, std::string_view* value);
 
   // Inserts or replaces. A replaced overflow run is freed.

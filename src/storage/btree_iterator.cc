@@ -9,6 +9,9 @@ void TreeIterator::Reset() {
   valid_ = false;
   status_ = Status::Ok();
   if (state_.root == kInvalidPage) Fail(Status::FailedState("the B+tree was dropped"));
+  if (state_.kind != TreeKind::kVariable) {
+    Fail(Status::InvalidArgument("a fixed-size tree must be iterated with FixedSizeIterator"));
+  }
 }
 
 void TreeIterator::Fail(Status s) const {

@@ -79,6 +79,9 @@ Status CheckNodePage(const uint8_t* page, PageNumber n, bool deep) {
     return PageCorrupt(n, "unknown node format version (found, expected)", page[kOffNodeVersion],
                        kNodeFormatVersion);
   }
+  if (page[kOffTreeKind] != static_cast<uint8_t>(TreeKind::kVariable)) {
+    return PageCorrupt(n, "page of another tree kind (found, expected)", page[kOffTreeKind], 0);
+  }
   const size_t count = EntryCount(page);
   const size_t upper = Upper(page);
   if (Lower(page) > upper || upper > kPageSize) {

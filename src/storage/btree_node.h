@@ -39,7 +39,10 @@ inline constexpr size_t kOffNodeVersion = 20;  // u8: kNodeFormatVersion
 inline constexpr size_t kOffTreeKind = 21;     // u8: TreeKind
 
 inline constexpr uint8_t kNodeFormatVersion = 1;
-enum class TreeKind : uint8_t { kVariable = 0 };
+enum class TreeKind : uint8_t {
+  kVariable = 0,  // byte-string keys and values (Tree)
+  kFixed = 1,     // int64 keys, fixed-size values (FixedSizeTree, btree_fixed.h)
+};
 
 inline constexpr size_t kSlotSize = 2;
 inline constexpr size_t kPageBodySize = kPageSize - kPageHeaderSize;
@@ -61,6 +64,9 @@ inline constexpr size_t kMaxBranchEntrySize = kSlotSize + kBranchNodeHeaderSize 
 static_assert(2 * kMaxLeafEntrySize <= kPageBodySize, "a leaf must hold two max-size entries");
 static_assert(2 * kMaxBranchEntrySize <= kPageBodySize, "a branch must hold two max-size entries");
 static_assert(kPageSize <= 65535, "slot offsets are 16 bits");
+// Fixed-size trees (btree_fixed.h): a leaf record is an 8-byte key and the value; at least two
+// records per page.
+inline constexpr size_t kMaxFixedValueSize = kPageBodySize / 2 - 8;
 
 // ---- reading ----
 

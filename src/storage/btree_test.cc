@@ -197,6 +197,26 @@ TEST_F(BtreeTest, OverflowValuesRoundTripAndFreeOnReplaceAndDelete) {
   Verify();
 }
 
+TEST_F(BtreeTest, SixtyFourMebibyteValue) {
+  std::string huge(64u << 20, '\0');
+  for (size_t i = 0; i < huge.size(); i += 4096) huge[i] = static_cast<char>(i >> 12);
+  huge.back() = 'z';
+  MustPut("huge", huge);
+  MustPut("after", "x");
+  Commit();
+  EXPECT_EQ(state_.overflow_pages, PagesForOverflow(huge.size()));
+  {
+    Tree tree(store_, &state_);
+    std::string_view view;
+    ASSERT_TRUE(*tree.GetView("huge", &view));
+    ASSERT_EQ(view.size(), huge.size());
+    EXPECT_TRUE(view == huge);
+  }
+  EXPECT_TRUE(MustDelete("huge"));
+  EXPECT_EQ(state_.overflow_pages, 0u);
+  EXPECT_EQ(store_.live_pages(), 1u);
+}
+
 TEST_F(BtreeTest, DeletingEverythingShrinksToOneLeaf) {
   const int n = 8000;
   for (int i = 0; i < n; ++i) MustPut(Key(i), std::string(40, 'v'));
@@ -258,7 +278,8 @@ TEST_F(BtreeTest, TreeStateRoundTripsAndRejectsGarbage) {
   EncodeTreeState(s, buf);
   EXPECT_EQ(LoadU64(buf), s.root);  // documented layout: root at 0, depth at 8, ...
   EXPECT_EQ(LoadU32(buf + 8), 3u);
-  EXPECT_EQ(LoadU16(buf + 12), kTreeStateVersion);
+  EXPECT_EQ(buf[12], kTreeStateVersion);
+  EXPECT_EQ(buf[13], 0);  // kind: variable
   EXPECT_EQ(LoadU64(buf + 16), 1000u);
   EXPECT_EQ(LoadU64(buf + 40), 7u);
   auto d = DecodeTreeState(buf);

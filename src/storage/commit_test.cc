@@ -36,13 +36,17 @@ TEST_P(CommitTest, GroupCommitSharesJournalWrites) {
   constexpr int kThreads = 4;
   constexpr int kCommits = 30;
   EnvironmentOptions o = ManualOptions();
-  // Hold the first journal write until two more transactions are queued behind it, so that
-  // sharing is certain rather than timing-dependent.
+  // Hold the first journal write of the writer threads until three transactions are on their
+  // way, so that sharing is certain rather than timing-dependent.
   std::atomic<bool> first{false};  // armed once the writer threads start
   StorageEnvironment* env_ptr = nullptr;
   o.test_hook = [&](std::string_view point) {
     if (point != "journal.before_write" || !first.exchange(false)) return;
-    for (int i = 0; i < 20000 && env_ptr->Report().queued_commits < 2; ++i) {
+    // Three transactions not yet durable: either this write carries two or more of them, or
+    // the next one will.
+    for (int i = 0; i < 20000; ++i) {
+      const StorageReport r = env_ptr->Report();
+      if (r.last_committed_tx - r.last_durable_tx >= 3) break;
       std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
   };
