@@ -2,6 +2,8 @@
 // Flush, sync and the background thread are in flush_sync.cc.
 #include "storage/environment.h"
 
+#include <map>
+
 #include <algorithm>
 #include <cstring>
 #include <set>
@@ -116,7 +118,17 @@ Status StorageEnvironment::Recover() {
   std::memcpy(durable_root_, h.root, kRootRecordSize);
   committed_next_page_ = h.next_page;
 
-  std::set<PageNumber> touched;
+  // For every physical page, the write (transaction id, run head) that last put bytes there. A run
+  // head is re-verified after recovery only if every page of its run still holds that write's
+  // bytes: a later write inside the run means the run was freed and its pages reused, and a later
+  // run covering a head means the head is now the inside of another value. In both cases the
+  // stale head is garbage that nothing reads, and its bytes are verified through the newer write.
+  struct LastWrite {
+    uint64_t tx;
+    PageNumber head;
+  };
+  std::map<PageNumber, LastWrite> last_write;
+  std::map<PageNumber, std::pair<uint64_t, uint32_t>> heads;  // head -> (tx, run pages)
   RecoveryResult result;
   const std::string journal_dir = platform::JoinPath(dir_, kJournalDirName);
   auto apply = [&](const RecoveredEntry& e) -> Status {
@@ -126,7 +138,8 @@ Status StorageEnvironment::Recover() {
     ROOKERY_RETURN_IF_ERROR(data_->EnsurePages(end));
     for (const JournalPage& p : r.pages) {
       ROOKERY_RETURN_IF_ERROR(data_->WritePages(p.number, p.data, p.run_pages));
-      touched.insert(p.number);
+      heads[p.number] = {r.tx_id, p.run_pages};
+      for (uint32_t i = 0; i < p.run_pages; ++i) last_write[p.number + i] = {r.tx_id, p.number};
     }
     TxMeta meta;
     meta.journal = e.journal_number;
@@ -142,9 +155,16 @@ Status StorageEnvironment::Recover() {
   ROOKERY_RETURN_IF_ERROR(
       RecoverJournals(env_, journal_dir, h.last_synced_journal, h.last_synced_tx, apply, &result)
           .WithContext("journal recovery"));
-  // Later transactions may have overwritten pages of earlier ones: verify what is there now.
-  for (PageNumber n : touched) {
-    ROOKERY_RETURN_IF_ERROR(data_->VerifyStoredPage(n).WithContext("after journal recovery"));
+  // Later transactions may have overwritten pages of earlier ones: verify what is there now, for
+  // every head whose run is intact (see last_write above).
+  for (const auto& [head, write] : heads) {
+    bool intact = true;
+    for (uint32_t i = 0; i < write.second && intact; ++i) {
+      const LastWrite& w = last_write[head + i];
+      intact = w.tx == write.first && w.head == head;
+    }
+    if (!intact) continue;
+    ROOKERY_RETURN_IF_ERROR(data_->VerifyStoredPage(head).WithContext("after journal recovery"));
   }
   recovered_entries_ = result.entries_replayed;
   if (result.entries_replayed > 0 && result.last_tx_id != last_committed_) {

@@ -35,17 +35,25 @@ PageTable::PageVersions PageTable::CollectForFlush(uint64_t after, uint64_t upto
   }
   std::sort(pages.begin(), pages.end());
   pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
-  PageVersions out;
-  out.reserve(pages.size());
+  // Written in transaction order, not page order: a page may lie inside an overflow run written
+  // by a later transaction than its own last single-page version, and the newer bytes must land
+  // last (the run's image covers the inner page).
+  std::vector<std::pair<uint64_t, std::pair<PageNumber, PageBufferPtr>>> by_tx;
+  by_tx.reserve(pages.size());
   for (PageNumber n : pages) {
     const auto& list = versions_.at(n);
     for (auto v = list.rbegin(); v != list.rend(); ++v) {
       if (v->tx <= upto) {
-        out.emplace_back(n, v->buffer);
+        by_tx.push_back({v->tx, {n, v->buffer}});
         break;
       }
     }
   }
+  std::stable_sort(by_tx.begin(), by_tx.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  PageVersions out;
+  out.reserve(by_tx.size());
+  for (auto& entry : by_tx) out.push_back(std::move(entry.second));
   return out;
 }
 
