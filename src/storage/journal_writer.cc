@@ -173,6 +173,8 @@ Status JournalWriterImpl::Open() {
   ROOKERY_RETURN_IF_ERROR(s);
   if (mode_ == JournalWriteMode::kDirectDsync) {
     log::Info("journal {}: durable writes with O_DIRECT|O_DSYNC", dir_);
+  } else if (!options_.use_direct_io && mode_ == JournalWriteMode::kDsync) {
+    log::Info("journal {}: durable writes with O_DSYNC (O_DIRECT disabled by options)", dir_);
   }
   file_ = std::move(file);
   // CreateFile reopens nothing: it uses file_ when the name matches.
