@@ -245,6 +245,43 @@ TEST_P(JournalRecoveryTest, MidLogCorruptionInEarlierBatchIsDetected) {
   }
 }
 
+TEST_P(JournalRecoveryTest, TornGroupWriteIsATailAndItsSurvivorsAreNotReplayed) {
+  WriteTx(1, 9, 0, 3, JournalOptions{}, {1});  // three writes of three entries
+  std::vector<EntryLocation> entries = LocateEntries(*env_, dir_);
+  ASSERT_EQ(entries.size(), 9u);
+  ASSERT_EQ(entries[8].header.batch_first_tx, 7u);
+  // The last write was torn: its first entry is damaged, tx 8 and 9 landed intact.
+  const EntryLocation& torn = entries[6];
+  const uint8_t b = PeekByte(*env_, torn.path, torn.offset + 1000) ^ 4;
+  testing::PokeFile(*env_, torn.path, torn.offset + 1000, &b, 1);
+  ASSERT_TRUE(Recover(0, 0).ok());
+  testing::ExpectSame(Slice(1, 6), seen_);
+  EXPECT_TRUE(result_.torn_tail_truncated);
+  EXPECT_EQ(result_.torn_tail_offset, torn.offset);
+
+  // New, different transactions 7..10; the old tx 8 and 9 must never come back.
+  records_.resize(6);
+  const uint64_t next = result_.next_journal;
+  WriteTx(7, 10, next);
+  ASSERT_TRUE(Recover(0, 0).ok());
+  testing::ExpectSame(Slice(1, 10), seen_);
+  EXPECT_EQ(seen_[6].journal, next);
+  EXPECT_EQ(seen_[7].journal, next);
+}
+
+TEST_P(JournalRecoveryTest, DamageBeforeTheSyncedPointIsHarmless) {
+  WriteTx(1, 8);
+  const std::vector<EntryLocation> entries = LocateEntries(*env_, dir_);
+  const EntryLocation& e = entries[2];  // tx 3
+  const uint8_t b = PeekByte(*env_, e.path, e.offset + 700) ^ 8;
+  testing::PokeFile(*env_, e.path, e.offset + 700, &b, 1);
+  ASSERT_TRUE(Recover(0, 5).ok());
+  testing::ExpectSame(Slice(6, 8), seen_);
+  ASSERT_TRUE(Recover(0, 3).ok());
+  testing::ExpectSame(Slice(4, 8), seen_);
+  EXPECT_TRUE(Recover(0, 2).IsCorruption());
+}
+
 TEST_P(JournalRecoveryTest, MidLogCorruptionMessageNamesFileOffsetTxAndHashes) {
   WriteTx(1, 4);
   const std::vector<EntryLocation> entries = LocateEntries(*env_, dir_);
