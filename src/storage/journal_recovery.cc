@@ -91,6 +91,9 @@ class Recovery {
   // (entries of the group that contained the bad slot were never acknowledged).
   Status FindUnexplained(Position bad, uint64_t e, bool* found, Position* at, Slot* slot);
   Status Replay(size_t fi, uint64_t offset, const Slot& slot);
+  // A file whose header does not verify may only be a file whose creation never completed: it
+  // must not hold a valid entry that the data file still needs.
+  Status CheckUnreadableFile(size_t fi);
   std::string Where(size_t fi, uint64_t offset) const {
     return files_[fi].path + " at offset " + std::to_string(offset);
   }
@@ -205,7 +208,9 @@ Result<Slot> Recovery::ReadSlot(size_t fi, uint64_t offset) {
     return slot;
   }
   slot.header = sh.header;
-  if (sh.header.incarnation != f.header.incarnation) {
+  // In a file whose header is unreadable the incarnation is unknown; entries are then judged by
+  // their own hashes (version 1 never recycles files, so a valid entry there is a real one).
+  if (f.header_ok && sh.header.incarnation != f.header.incarnation) {
     slot.state = SlotState::kStale;
     return slot;
   }
@@ -234,7 +239,7 @@ Status Recovery::FindUnexplained(Position bad, uint64_t e, bool* found, Position
   uint64_t offset = bad.offset + kBlockSize;
   while (fi < files_.size()) {
     const JFile& f = files_[fi];
-    if (!f.header_ok || offset >= f.size) {
+    if (offset >= f.size) {
       ++fi;
       offset = kFileHeaderSize;
       continue;
@@ -303,13 +308,34 @@ Status Recovery::Replay(size_t fi, uint64_t offset, const Slot& slot) {
   return Status::Ok();
 }
 
+Status Recovery::CheckUnreadableFile(size_t fi) {
+  const JFile& f = files_[fi];
+  for (uint64_t offset = kFileHeaderSize; offset < f.size; offset += kBlockSize) {
+    ROOKERY_ASSIGN_OR_RETURN(Slot s, ReadSlot(fi, offset));
+    if (s.state == SlotState::kValid && s.header.tx_id > last_synced_) {
+      return Status::Corruption("journal " + f.path + " cannot be read (" + f.header_problem +
+                                ") but holds tx " + std::to_string(s.header.tx_id) + " at offset " +
+                                std::to_string(offset) + ", which the data file (synced to tx " +
+                                std::to_string(last_synced_) +
+                                ") still needs. Restore the journal from a backup");
+    }
+  }
+  return Status::Ok();
+}
+
 Status Recovery::Run() {
   ROOKERY_RETURN_IF_ERROR(ListAndOpenFiles());
   size_t fi = 0;
   uint64_t offset = kFileHeaderSize;
   while (fi < files_.size()) {
     const JFile& f = files_[fi];
-    if (!f.header_ok || offset >= f.size) {
+    if (offset >= f.size) {
+      ++fi;
+      offset = kFileHeaderSize;
+      continue;
+    }
+    if (!f.header_ok) {
+      ROOKERY_RETURN_IF_ERROR(CheckUnreadableFile(fi));
       ++fi;
       offset = kFileHeaderSize;
       continue;

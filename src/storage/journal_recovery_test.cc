@@ -348,6 +348,19 @@ TEST_P(JournalRecoveryTest, StaleIncarnationEntriesAreNotReplayed) {
   EXPECT_EQ(result_.last_tx_id, 2u);
 }
 
+TEST_P(JournalRecoveryTest, DamagedFileHeaderOverNeededEntriesIsAnError) {
+  WriteTx(1, 8);  // journal 0: 1..5, journal 1: 6..8
+  const uint8_t b = PeekByte(*env_, Path(1), 20) ^ 1;
+  testing::PokeFile(*env_, Path(1), 20, &b, 1);
+  Status s = Recover(0, 0);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find(Path(1)), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("tx 6"), std::string::npos) << s.ToString();
+  // Once everything in it is synced, the file is no longer needed.
+  ASSERT_TRUE(Recover(0, 8).ok());
+  EXPECT_TRUE(seen_.empty());
+}
+
 TEST_P(JournalRecoveryTest, StaleFileAfterTornTailIsIgnored) {
   WriteTx(1, 4);
   // A later file whose header never became durable (crash while creating it).
