@@ -460,6 +460,39 @@ TEST_P(JournalRecoveryTest, WriteFaultFailsWriterAndKeepsAcknowledgedEntries) {
   }
 }
 
+TEST_P(JournalRecoveryTest, FailureWhilePreparingANewFileFailsTheWriter) {
+  HookEnv env(*env_);
+  env.on_write = [&](const testing::WriteEvent& ev, bool*) {
+    const bool second_file = ev.path.find(journal::JournalFileName(1)) != std::string::npos;
+    return !ev.entry && second_file ? Status::NoSpace("injected: device full") : Status::Ok();
+  };
+  auto writer = OpenJournalWriter(env, dir_, SmallFiles(), 0, 1);
+  ASSERT_TRUE(writer.ok());
+  Status failure;
+  uint64_t acknowledged = 0;
+  for (uint64_t tx = 1; tx <= 7; ++tx) {
+    records_.push_back(MakeRecord(tx, {1}, false, rng_));
+    const CommitRecord* p = &records_.back().record;
+    Status s = (*writer)->WriteEntries({&p, 1});
+    if (s.ok()) {
+      acknowledged = tx;
+    } else if (failure.ok()) {
+      EXPECT_EQ(s.code(), Code::kNoSpace) << s.ToString();
+      failure = s;
+    } else {
+      EXPECT_EQ(s.code(), Code::kFailedState) << s.ToString();
+    }
+  }
+  EXPECT_EQ(acknowledged, 5u);  // the sixth needed journal 1
+  ASSERT_TRUE(Recover(0, 0).ok());
+  testing::ExpectSame(Slice(1, 5), seen_);
+  EXPECT_EQ(result_.next_journal, 2u);
+  records_.resize(5);
+  WriteTx(6, 8, result_.next_journal);
+  ASSERT_TRUE(Recover(0, 0).ok());
+  testing::ExpectSame(Slice(1, 8), seen_);
+}
+
 INSTANTIATE_TEST_SUITE_P(Envs, JournalRecoveryTest,
                          ::testing::Values(EnvKind::kPosix, EnvKind::kMem), testing::EnvKindName);
 
