@@ -59,6 +59,11 @@ struct JournalOptions {
   uint64_t compress_above_bytes = uint64_t{512} << 10;
   // Try O_DIRECT|O_DSYNC first (falls back automatically when refused).
   bool use_direct_io = true;
+  // Create, fill and sync the next journal file on a helper thread as soon as a file becomes
+  // current, so that a rotation on the commit path only switches files (storage.md §1). Off:
+  // the file is prepared inside the WriteEntries call that needs it (deterministic I/O order,
+  // for tests that count or fail I/O calls).
+  bool prepare_next_journal = true;
 };
 
 // How the journal makes a write durable on this file system (reported at open).
