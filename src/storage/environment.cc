@@ -107,6 +107,13 @@ Status StorageEnvironment::CreateNew() {
   // Both copies, so that each holds a valid header from the start.
   ROOKERY_RETURN_IF_ERROR(headers_->Write(h));
   ROOKERY_RETURN_IF_ERROR(headers_->Write(h));
+  // The environment exists durably only once its directory entry does, in every ancestor that
+  // may have been created with it (a crash must not make a whole environment vanish after it
+  // acknowledged commits). Creation is rare, so syncing the whole chain costs nothing that matters.
+  for (std::string d = dir_;; d = platform::DirName(d)) {
+    ROOKERY_RETURN_IF_ERROR(env_.SyncDir(d));
+    if (d == "/" || d == "." || platform::DirName(d) == d) break;
+  }
   log::Info("storage: created environment {}", dir_);
   return Status::Ok();
 }
