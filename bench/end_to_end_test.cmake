@@ -49,7 +49,7 @@ foreach(heading
     "| throughput, keys/s ↑ |"
     "| uniform, 2 threads: reads/s ↑ |"
     "| latency p99.9, µs ↓ |"
-    "| bytes on disk after the load (allocated) ↓ |"
+    "| bytes on disk, settled (allocated) ↓ |"
     "- Machine: "
     "- Load average (1, 5, 15 min): "
     "- Command: `")

@@ -77,6 +77,11 @@ class KvEngine {
   virtual Result<std::unique_ptr<WriteBatchTxn>> BeginWrite() = 0;
   virtual Result<std::unique_ptr<ReadTxn>> BeginRead() = 0;
 
+  // Returns once the background work that earlier commits left behind (RocksDB: memtable flushes
+  // and compactions) is finished, so that reads measure a settled database and the load's
+  // deferred cost can be reported. Engines that do all their work inside Commit return at once.
+  virtual Status WaitForBackgroundWork() { return Status::Ok(); }
+
   // Bytes the engine's files occupy on disk now (allocated blocks, not apparent sizes, so that
   // sparse or preallocated files count as what they really cost).
   virtual uint64_t DiskBytes() const = 0;

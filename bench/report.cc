@@ -23,23 +23,31 @@ struct MetricDef {
 // Every figure the runner produces, in report order.
 constexpr MetricDef kMetrics[] = {
     {"load-random", "rate", "throughput, keys/s", Fmt::kRate, Better::kHigher},
-    {"load-random", "cpu_us", "CPU µs per key", Fmt::kMicros, Better::kLower},
-    {"load-random", "wall_s", "wall time, s", Fmt::kSeconds, Better::kLower},
-    {"load-random", "disk_bytes", "bytes on disk after the load (allocated)", Fmt::kBytes,
+    {"load-random", "cpu_us", "CPU µs per key to the last commit", Fmt::kMicros, Better::kLower},
+    {"load-random", "wall_s", "wall time to the last commit, s", Fmt::kSeconds, Better::kLower},
+    {"load-random", "settle_s", "background work after the last commit, s", Fmt::kSeconds,
+     Better::kLower},
+    {"load-random", "total_cpu_us", "CPU µs per key incl. background work", Fmt::kMicros,
+     Better::kLower},
+    {"load-random", "disk_bytes", "bytes on disk, settled (allocated)", Fmt::kBytes,
      Better::kLower},
     {"load-random", "disk_ratio", "on disk / logical bytes", Fmt::kTimes, Better::kLower},
-    {"load-random", "apparent_bytes", "file sizes after the load (apparent)", Fmt::kBytes,
+    {"load-random", "apparent_bytes", "file sizes, settled (apparent)", Fmt::kBytes,
      Better::kLower},
-    {"load-random", "written_ratio", "bytes written / logical bytes", Fmt::kTimes, Better::kLower},
+    {"load-random", "written_ratio", "device bytes written / logical bytes (whole device)",
+     Fmt::kTimes, Better::kLower},
     {"load-seq", "rate", "throughput, keys/s", Fmt::kRate, Better::kHigher},
-    {"load-seq", "cpu_us", "CPU µs per key", Fmt::kMicros, Better::kLower},
-    {"load-seq", "wall_s", "wall time, s", Fmt::kSeconds, Better::kLower},
-    {"load-seq", "disk_bytes", "bytes on disk after the load (allocated)", Fmt::kBytes,
+    {"load-seq", "cpu_us", "CPU µs per key to the last commit", Fmt::kMicros, Better::kLower},
+    {"load-seq", "wall_s", "wall time to the last commit, s", Fmt::kSeconds, Better::kLower},
+    {"load-seq", "settle_s", "background work after the last commit, s", Fmt::kSeconds,
      Better::kLower},
+    {"load-seq", "total_cpu_us", "CPU µs per key incl. background work", Fmt::kMicros,
+     Better::kLower},
+    {"load-seq", "disk_bytes", "bytes on disk, settled (allocated)", Fmt::kBytes, Better::kLower},
     {"load-seq", "disk_ratio", "on disk / logical bytes", Fmt::kTimes, Better::kLower},
-    {"load-seq", "apparent_bytes", "file sizes after the load (apparent)", Fmt::kBytes,
-     Better::kLower},
-    {"load-seq", "written_ratio", "bytes written / logical bytes", Fmt::kTimes, Better::kLower},
+    {"load-seq", "apparent_bytes", "file sizes, settled (apparent)", Fmt::kBytes, Better::kLower},
+    {"load-seq", "written_ratio", "device bytes written / logical bytes (whole device)",
+     Fmt::kTimes, Better::kLower},
     {"read", "u1.rate", "uniform, 1 thread: reads/s", Fmt::kRate, Better::kHigher},
     {"read", "u1.cpu_us", "uniform, 1 thread: CPU µs per read", Fmt::kMicros, Better::kLower},
     {"read", "u1.p50_us", "uniform, 1 thread: p50 µs (1 read in 16 timed)", Fmt::kMicros,
@@ -60,7 +68,8 @@ constexpr MetricDef kMetrics[] = {
     {"commit", "p99_us", "latency p99, µs", Fmt::kMicros, Better::kLower},
     {"commit", "p999_us", "latency p99.9, µs", Fmt::kMicros, Better::kLower},
     {"commit", "cpu_us", "CPU µs per commit", Fmt::kMicros, Better::kLower},
-    {"commit", "written_bytes", "bytes written per commit", Fmt::kBytes, Better::kLower},
+    {"commit", "written_bytes", "device bytes written per commit (whole device)", Fmt::kBytes,
+     Better::kLower},
     {"scan", "rate", "keys/s", Fmt::kRate, Better::kHigher},
     {"scan", "mb_s", "MB/s (keys + values)", Fmt::kNumber, Better::kHigher},
     {"scan", "cpu_us", "CPU µs per key", Fmt::kMicros, Better::kLower},
@@ -92,6 +101,8 @@ std::string Format(Fmt fmt, double v) {
       if (v >= 10) return Printf("%.1f", v);
       return Printf("%.2f", v);
     case Fmt::kSeconds:
+      if (v < 10) return Printf("%.2f", v);
+      [[fallthrough]];
     case Fmt::kNumber:
       return Printf(v >= 100 ? "%.0f" : "%.1f", v);
     case Fmt::kBytes:

@@ -10,7 +10,9 @@
 #include <rocksdb/version.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "bench/engines.h"
 
@@ -124,6 +126,28 @@ class RocksDbEngine final : public KvEngine {
   }
   Result<std::unique_ptr<ReadTxn>> BeginRead() override {
     return std::unique_ptr<ReadTxn>(new RocksReadTxn(db_));
+  }
+
+  // Polls until no flush or compaction is running or pending.
+  Status WaitForBackgroundWork() override {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(30);
+    for (;;) {
+      uint64_t busy = 0;
+      for (const char* property :
+           {"rocksdb.num-running-flushes", "rocksdb.num-running-compactions",
+            "rocksdb.mem-table-flush-pending", "rocksdb.compaction-pending"}) {
+        uint64_t value = 0;
+        if (!db_->GetIntProperty(property, &value)) {
+          return Status::Internal(std::string("RocksDB property ") + property + " unavailable");
+        }
+        busy += value;
+      }
+      if (busy == 0) return Status::Ok();
+      if (std::chrono::steady_clock::now() > deadline) {
+        return Status::Timeout("RocksDB background work still running after 30 minutes");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
 
   uint64_t DiskBytes() const override { return AllocatedBytesUnder(dir_); }

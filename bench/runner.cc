@@ -1,6 +1,8 @@
 #include "bench/runner.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <array>
@@ -38,22 +40,35 @@ double ThreadCpuMicros() {
   return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-// write_bytes from /proc/self/io, or -1 when the kernel does not account I/O per task.
-double WrittenBytes() {
-  std::ifstream io("/proc/self/io");
-  std::string name;
-  double value;
-  while (io >> name >> value) {
-    if (name == "write_bytes:") return value;
+// The block device's statistics file for the file system holding `dir`
+// (/sys/dev/block/MAJOR:MINOR/stat), or "" when there is none (tmpfs, overlay).
+std::string DeviceStatPath(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return "";
+  std::string path = "/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" +
+                     std::to_string(minor(st.st_dev)) + "/stat";
+  return std::filesystem::exists(path) ? path : "";
+}
+
+// Bytes written to the device so far (sectors written * 512), or -1 when unknown. Device-wide:
+// other processes' writes count too, so figures need a quiet machine. (/proc/self/io write_bytes
+// is no substitute: kernels with large folios count a whole folio per dirtied 4 KiB page.)
+double DeviceWrittenBytes(const std::string& stat_path) {
+  if (stat_path.empty()) return -1;
+  std::ifstream in(stat_path);
+  double field[7];
+  for (double& f : field) {
+    if (!(in >> f)) return -1;
   }
-  return -1;
+  return field[6] * 512;
 }
 
 // A point in time for measuring a workload from outside.
 struct Snapshot {
+  explicit Snapshot(const std::string& device_stat) : written(DeviceWrittenBytes(device_stat)) {}
   Clock::time_point wall = Clock::now();
   double cpu_us = ProcessCpuMicros();
-  double written = WrittenBytes();
+  double written;
 };
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
@@ -69,7 +84,8 @@ double Percentile(const std::vector<double>& sorted, double p) {
 
 class Runner {
  public:
-  Runner(const BenchOptions& o, RunResult* out) : o_(o), out_(out) {}
+  Runner(const BenchOptions& o, std::string device_stat, RunResult* out)
+      : o_(o), device_stat_(std::move(device_stat)), out_(out) {}
 
   void Add(const std::string& workload, const std::string& metric, double value) {
     out_->push_back({workload, metric, value});
@@ -82,7 +98,7 @@ class Runner {
     std::vector<std::string> values(o_.batch);
     std::vector<std::array<char, kKeySize>> keys(o_.batch);
     double gen_wall = 0, gen_cpu = 0;
-    Snapshot start;
+    Snapshot start(device_stat_);
     for (uint64_t first = 0; first < n; first += o_.batch) {
       const size_t count = static_cast<size_t>(std::min<uint64_t>(o_.batch, n - first));
       // Generating the data is not the engine's work: time it and subtract it.
@@ -102,17 +118,25 @@ class Runner {
       }
       ROOKERY_RETURN_IF_ERROR(txn->Commit());
     }
-    Snapshot end;
+    Snapshot end(device_stat_);
     const double wall = Seconds(start.wall, end.wall) - gen_wall;
     const double logical = static_cast<double>(n) * (kKeySize + o_.value_size);
     Add(workload, "rate", n / wall);
     Add(workload, "cpu_us", (end.cpu_us - start.cpu_us - gen_cpu) / n);
     Add(workload, "wall_s", wall);
+    // The work the load left behind (flushes, compactions) is part of its cost: wait for it, so
+    // that reads see a settled database and sizes and device writes are final.
+    ROOKERY_RETURN_IF_ERROR(engine.WaitForBackgroundWork());
+    Snapshot settled(device_stat_);
+    Add(workload, "settle_s", Seconds(end.wall, settled.wall));
+    Add(workload, "total_cpu_us", (settled.cpu_us - start.cpu_us - gen_cpu) / n);
     const double disk = static_cast<double>(engine.DiskBytes());
     Add(workload, "disk_bytes", disk);
     Add(workload, "disk_ratio", disk / logical);
     Add(workload, "apparent_bytes", static_cast<double>(ApparentBytesUnder(dir)));
-    if (start.written >= 0) Add(workload, "written_ratio", (end.written - start.written) / logical);
+    if (start.written >= 0 && settled.written >= 0) {
+      Add(workload, "written_ratio", (settled.written - start.written) / logical);
+    }
     return Status::Ok();
   }
 
@@ -168,10 +192,10 @@ class Runner {
       });
     }
     while (ready.load() < threads) std::this_thread::yield();
-    Snapshot start;
+    Snapshot start(device_stat_);
     go.store(true, std::memory_order_release);
     for (auto& th : pool) th.join();
-    Snapshot end;
+    Snapshot end(device_stat_);
     for (auto& s : status) ROOKERY_RETURN_IF_ERROR(s);
     const double n = static_cast<double>(choices.size());
     Add("read", row + ".rate", n / Seconds(start.wall, end.wall));
@@ -208,7 +232,7 @@ class Runner {
     Status problem;
     char expected_key[kKeySize];
     std::string expected_value;
-    Snapshot start;
+    Snapshot start(device_stat_);
     ROOKERY_RETURN_IF_ERROR(txn->Scan([&](std::string_view key, std::string_view value) {
       // Keys are 0..N-1 and every one must come back, in order: key number `count` is next.
       MakeKey(count, expected_key);
@@ -229,7 +253,7 @@ class Runner {
       bytes += key.size() + value.size();
       return true;
     }));
-    Snapshot end;
+    Snapshot end(device_stat_);
     ROOKERY_RETURN_IF_ERROR(problem);
     if (count != o_.keys) {
       return Status::Corruption("scan: " + std::to_string(count) + " keys, expected " +
@@ -249,7 +273,7 @@ class Runner {
     for (uint64_t i = 0; i < n; ++i) MakeValue(o_.seed, o_.keys + i, o_.value_size, &values[i]);
     std::vector<double> latency(n);
     char key[kKeySize];
-    Snapshot start;
+    Snapshot start(device_stat_);
     for (uint64_t i = 0; i < n; ++i) {
       MakeKey(o_.keys + i, key);
       auto t0 = Clock::now();
@@ -258,19 +282,21 @@ class Runner {
       ROOKERY_RETURN_IF_ERROR(txn->Commit());
       latency[i] = Seconds(t0, Clock::now()) * 1e6;
     }
-    Snapshot end;
+    Snapshot end(device_stat_);
     std::sort(latency.begin(), latency.end());
     Add("commit", "rate", n / Seconds(start.wall, end.wall));
     Add("commit", "p50_us", Percentile(latency, 50));
     Add("commit", "p99_us", Percentile(latency, 99));
     Add("commit", "p999_us", Percentile(latency, 99.9));
     Add("commit", "cpu_us", (end.cpu_us - start.cpu_us) / n);
-    if (start.written >= 0) Add("commit", "written_bytes", (end.written - start.written) / n);
+    if (start.written >= 0 && end.written >= 0)
+      Add("commit", "written_bytes", (end.written - start.written) / n);
     return Status::Ok();
   }
 
  private:
   const BenchOptions& o_;
+  const std::string device_stat_;
   RunResult* out_;
 };
 
@@ -300,7 +326,9 @@ class FreshDir {
 
 Status RunEngineOnce(const BenchOptions& options, const EngineFactory& factory,
                      const std::string& run_dir, RunResult* out) {
-  Runner runner(options, out);
+  std::error_code ec;
+  std::filesystem::create_directories(run_dir, ec);
+  Runner runner(options, DeviceStatPath(run_dir), out);
   const bool random = options.Has("load-random");
   const bool seq = options.Has("load-seq");
   const bool on_loaded = options.Has("read") || options.Has("scan") || options.Has("commit");
@@ -318,7 +346,7 @@ Status RunEngineOnce(const BenchOptions& options, const EngineFactory& factory,
           "load-random"));
     } else {
       RunResult untimed;
-      Runner prep(options, &untimed);
+      Runner prep(options, DeviceStatPath(run_dir), &untimed);
       ROOKERY_RETURN_IF_ERROR(prep.Load(*engine, dir.path(), {}, seq ? "load-seq" : "prepare"));
       // When load-seq is selected, this load is its measurement.
       if (seq) out->insert(out->end(), untimed.begin(), untimed.end());

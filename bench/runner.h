@@ -15,9 +15,11 @@
 // Every directory is created empty under the run's directory and deleted afterwards.
 //
 // Timing: wall time from steady_clock; CPU time from getrusage(RUSAGE_SELF), so an engine's
-// background threads (RocksDB flush and compaction) are charged to it; bytes written from
-// /proc/self/io write_bytes (bytes this process caused to be written to storage, counted when
-// pages are dirtied). Generating keys and values is excluded from the load figures.
+// background threads (RocksDB flush and compaction) are charged to it. Generating keys and values
+// is excluded from the load figures. After each load the engine's background work is waited for
+// (KvEngine::WaitForBackgroundWork) and reported separately, so reads run on a settled database.
+// Bytes written are the device's sectors written (/sys/dev/block/M:m/stat), device-wide: other
+// processes' writes count too, so they mean something only on a quiet machine.
 //
 // Threads: RunEngineOnce is called from one thread and creates its own reader threads.
 #pragma once
