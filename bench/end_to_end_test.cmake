@@ -49,6 +49,7 @@ foreach(heading
     "| throughput, keys/s ↑ |"
     "| uniform, 2 threads: reads/s ↑ |"
     "| latency p99.9, µs ↓ |"
+    "| device floor: raw 4 KiB overwrite + fdatasync just before, p50 µs ↓ |"
     "| bytes on disk, settled (allocated) ↓ |"
     "- Machine: "
     "- Load average (1, 5, 15 min): "

@@ -7,6 +7,11 @@
 
 namespace rookery::bench {
 
+EngineTuning& MutableEngineTuning() {
+  static EngineTuning tuning;
+  return tuning;
+}
+
 const std::vector<EngineFactory>& CompiledEngines() {
   static const std::vector<EngineFactory> engines = [] {
     std::vector<EngineFactory> list;

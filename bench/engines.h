@@ -20,6 +20,12 @@ std::unique_ptr<KvEngine> NewRocksDbEngine();
 std::unique_ptr<KvEngine> NewRookeryEngine();
 #endif
 
+// Settings the command line may change before any engine is created (single-threaded start-up).
+struct EngineTuning {
+  size_t rocksdb_block_cache_bytes = size_t{1} << 30;
+};
+EngineTuning& MutableEngineTuning();
+
 struct EngineFactory {
   std::string id;  // lower-case name accepted by --engines: "rookery", "lmdb", "rocksdb"
   std::function<std::unique_ptr<KvEngine>()> make;

@@ -19,8 +19,6 @@
 namespace rookery::bench {
 namespace {
 
-constexpr size_t kBlockCacheBytes = size_t{1} << 30;
-
 Status RocksError(const rocksdb::Status& s, std::string_view what) {
   std::string msg = "RocksDB " + std::string(what) + ": " + s.ToString();
   if (s.IsNotFound()) return Status::NotFound(std::move(msg));
@@ -88,16 +86,16 @@ class RocksDbEngine final : public KvEngine {
   std::string name() const override { return "RocksDB"; }
   std::string Description() const override {
     return std::to_string(ROCKSDB_MAJOR) + "." + std::to_string(ROCKSDB_MINOR) + "." +
-           std::to_string(ROCKSDB_PATCH) +
-           ": WAL on, WriteOptions.sync=true, no compression, 1 GiB LRU block cache, Bloom "
-           "filter 10 bits/key, other options default";
+           std::to_string(ROCKSDB_PATCH) + ": WAL on, WriteOptions.sync=true, no compression, " +
+           std::to_string(cache_bytes_ >> 20) +
+           " MiB LRU block cache, Bloom filter 10 bits/key, other options default";
   }
 
   Status Open(const std::string& dir) override {
     if (db_ != nullptr) return Status::FailedState("RocksDB engine already open");
     dir_ = dir;
     rocksdb::BlockBasedTableOptions table;
-    table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+    table.block_cache = rocksdb::NewLRUCache(cache_bytes_);
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     rocksdb::Options options;
     options.create_if_missing = true;
@@ -153,6 +151,7 @@ class RocksDbEngine final : public KvEngine {
   uint64_t DiskBytes() const override { return AllocatedBytesUnder(dir_); }
 
  private:
+  const size_t cache_bytes_ = MutableEngineTuning().rocksdb_block_cache_bytes;
   std::string dir_;
   rocksdb::DB* db_ = nullptr;
 };

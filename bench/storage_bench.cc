@@ -53,6 +53,7 @@ constexpr char kUsage[] = R"(usage: storage_bench [options]
   --batch N          puts per durable commit in the loads (default 1000)
   --value-size B     value size in bytes (default 1024)
   --seed S           data and key-choice seed (default 42)
+  --rocksdb-cache-mib M  RocksDB block cache size (default 1024)
   --verify           compare every value read or scanned with the one written (slower)
   --no-fork          run everything in this process (no per-run peak RSS)
   --list-engines     print the compiled-in engine ids, one per line, and exit
@@ -129,6 +130,9 @@ std::string ParseArgs(int argc, char** argv, BenchOptions* o, bool* list_engines
     } else if (arg == "--seed") {
       if (!number(0)) return "--seed needs a number";
       o->seed = n;
+    } else if (arg == "--rocksdb-cache-mib") {
+      if (!number(1) || n > (1u << 20)) return "--rocksdb-cache-mib needs a number in [1, 2^20]";
+      MutableEngineTuning().rocksdb_block_cache_bytes = static_cast<size_t>(n) << 20;
     } else if (arg == "--engines") {
       if (!value(&v)) return "--engines needs a list";
       o->engines = SplitCommas(v);
