@@ -41,11 +41,11 @@ foreach(id IN LISTS engine_ids)
 endforeach()
 
 foreach(heading
-    "### Load, random key order: 2000 keys"
-    "### Load, sequential key order: 2000 keys"
-    "### Random point reads after load-random: 3000 Gets per pass"
+    "### Load, random key order: 2,000 keys"
+    "### Load, sequential key order: 2,000 keys"
+    "### Random point reads after load-random: 3,000 Gets per pass"
     "### Durable single-put commits: 20 transactions"
-    "### Full ordered scan of 2000 keys"
+    "### Full ordered scan of 2,000 keys"
     "| throughput, keys/s ↑ |"
     "| uniform, 2 threads: reads/s ↑ |"
     "| latency p99.9, µs ↓ |"

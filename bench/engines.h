@@ -5,6 +5,7 @@
 // macro of the same name); its factory is declared here and defined in rookery_adapter.cc.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>

@@ -85,7 +85,8 @@ class LmdbEngine final : public KvEngine {
 
   std::string name() const override { return "LMDB"; }
   std::string Description() const override {
-    return std::string(MDB_VERSION_STRING) +
+    return std::to_string(MDB_VERSION_MAJOR) + "." + std::to_string(MDB_VERSION_MINOR) + "." +
+           std::to_string(MDB_VERSION_PATCH) +
            ": default flags (fdatasync on every commit), 1 database, map size " +
            std::to_string(kMapSize >> 30) + " GiB (virtual; the file grows as pages are used)";
   }

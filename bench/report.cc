@@ -131,28 +131,37 @@ std::optional<double> MedianOf(const EngineRuns& e, const std::string& workload,
   return Median(values);
 }
 
-std::string Title(const BenchOptions& o, const std::string& workload) {
-  char buf[256];
-  const auto keys = static_cast<unsigned long long>(o.keys);
-  if (workload == "load-random" || workload == "load-seq") {
-    std::snprintf(buf, sizeof(buf),
-                  "Load, %s key order: %llu keys of %zu B + %zu B values, %zu per durable commit",
-                  workload == "load-random" ? "random" : "sequential", keys, size_t{16},
-                  o.value_size, o.batch);
-  } else if (workload == "read") {
-    std::snprintf(
-        buf, sizeof(buf), "Random point reads after load-%s: %llu Gets per pass, value copied out",
-        o.Has("load-random") ? "random" : "seq", static_cast<unsigned long long>(o.ReadsPerPass()));
-  } else if (workload == "commit") {
-    std::snprintf(buf, sizeof(buf),
-                  "Durable single-put commits: %llu transactions of one new %zu B value",
-                  static_cast<unsigned long long>(o.commits), o.value_size);
-  } else if (workload == "scan") {
-    std::snprintf(buf, sizeof(buf), "Full ordered scan of %llu keys", keys);
-  } else {
-    std::snprintf(buf, sizeof(buf), "Process (each run in its own child process)");
+// 1234567 -> "1,234,567".
+std::string Thousands(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
   }
-  return buf;
+  return out;
+}
+
+std::string Title(const BenchOptions& o, const std::string& workload) {
+  const std::string keys = Thousands(o.keys);
+  const std::string value = Thousands(o.value_size) + " B";
+  if (workload == "load-random" || workload == "load-seq") {
+    return std::string("Load, ") + (workload == "load-random" ? "random" : "sequential") +
+           " key order: " + keys + " keys of 16 B + " + value + " values, " + Thousands(o.batch) +
+           " per durable commit";
+  }
+  if (workload == "read") {
+    const char* source = o.Has("load-random") ? "load-random"
+                         : o.Has("load-seq")  ? "load-seq"
+                                              : "an untimed sequential load";
+    return std::string("Random point reads after ") + source + ": " + Thousands(o.ReadsPerPass()) +
+           " Gets per pass, value copied out";
+  }
+  if (workload == "commit") {
+    return "Durable single-put commits: " + Thousands(o.commits) + " transactions of one new " +
+           value + " value";
+  }
+  if (workload == "scan") return "Full ordered scan of " + keys + " keys";
+  return "Process (each run in its own child process)";
 }
 
 // Ratio columns: Rookery over each peer when Rookery ran; otherwise every ordered pair.
