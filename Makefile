@@ -2,6 +2,10 @@
 #   make run    build and start the server on http://127.0.0.1:8080 with data in ./data
 #   make test   build and pass every test
 # Each does every step on a fresh Debian 12 machine: packages, CMake configure, build.
+#
+#   make bench-storage   Rookery's storage engine beside LMDB and RocksDB (bench/), report in
+#                        build-bench/storage-report.md; options through BENCH_ARGS, e.g.
+#                        make bench-storage BENCH_ARGS="--keys 100000 --runs 1"
 
 BUILD_DIR  ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -9,7 +13,10 @@ JOBS       ?= $(shell nproc)
 ARGS       ?=
 CMAKE_EXTRA ?=
 
-.PHONY: all deps configure build run test asan format-check ci clean
+BENCH_BUILD_DIR ?= build-bench
+BENCH_ARGS ?=
+
+.PHONY: all deps configure build run test asan format-check ci clean bench-storage
 
 all: build
 
@@ -35,6 +42,17 @@ asan:
 	  CMAKE_EXTRA="-DROOKERY_SANITIZE=ON"
 	cd build-asan && ctest -L unit --output-on-failure -j $(JOBS) --timeout 900
 
+# A separate Release build with bench/ on (LMDB and RocksDB are needed only here). The server is
+# not built: the benchmark drives the storage layer in process.
+bench-storage:
+	@scripts/install-deps bench
+	@cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DROOKERY_BUILD_BENCH=ON \
+	  -DROOKERY_BUILD_SERVER=OFF $(CMAKE_EXTRA) > $(BENCH_BUILD_DIR).configure.log 2>&1 \
+	  || (cat $(BENCH_BUILD_DIR).configure.log; exit 1)
+	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target storage_bench
+	ROOKERY_BENCH_INVOKED_AS='make bench-storage BENCH_ARGS="$(BENCH_ARGS)"' \
+	  ./$(BENCH_BUILD_DIR)/bench/storage_bench --out $(BENCH_BUILD_DIR)/storage-report.md $(BENCH_ARGS)
+
 format-check:
 	@scripts/check-format
 
@@ -42,4 +60,5 @@ ci:
 	.ci/run
 
 clean:
-	rm -rf build build-asan build.configure.log build-asan.configure.log
+	rm -rf build build-asan build.configure.log build-asan.configure.log \
+	  $(BENCH_BUILD_DIR) $(BENCH_BUILD_DIR).configure.log
