@@ -116,7 +116,18 @@ Status StorageEnvironment::Recover() {
   std::memcpy(durable_root_, h.root, kRootRecordSize);
   committed_next_page_ = h.next_page;
 
-  std::set<PageNumber> touched;
+  // Page (or run) starts written by recovery and still intact: a later write overlapping an
+  // earlier run replaces it (the earlier run was freed before its pages were reused).
+  std::map<PageNumber, uint32_t> touched;
+  auto touch = [&touched](PageNumber n, uint32_t run) {
+    auto it = touched.lower_bound(n);
+    if (it != touched.begin()) {
+      auto prev = std::prev(it);
+      if (prev->first + prev->second > n) it = prev;
+    }
+    while (it != touched.end() && it->first < n + run) it = touched.erase(it);
+    touched.emplace(n, run);
+  };
   RecoveryResult result;
   const std::string journal_dir = platform::JoinPath(dir_, kJournalDirName);
   auto apply = [&](const RecoveredEntry& e) -> Status {
@@ -126,7 +137,7 @@ Status StorageEnvironment::Recover() {
     ROOKERY_RETURN_IF_ERROR(data_->EnsurePages(end));
     for (const JournalPage& p : r.pages) {
       ROOKERY_RETURN_IF_ERROR(data_->WritePages(p.number, p.data, p.run_pages));
-      touched.insert(p.number);
+      touch(p.number, p.run_pages);
     }
     TxMeta meta;
     meta.journal = e.journal_number;
@@ -143,7 +154,7 @@ Status StorageEnvironment::Recover() {
       RecoverJournals(env_, journal_dir, h.last_synced_journal, h.last_synced_tx, apply, &result)
           .WithContext("journal recovery"));
   // Later transactions may have overwritten pages of earlier ones: verify what is there now.
-  for (PageNumber n : touched) {
+  for (const auto& [n, run] : touched) {
     ROOKERY_RETURN_IF_ERROR(data_->VerifyStoredPage(n).WithContext("after journal recovery"));
   }
   recovered_entries_ = result.entries_replayed;

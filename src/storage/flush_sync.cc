@@ -23,23 +23,24 @@ Status StorageEnvironment::FlushNow() {
     upto = ReaderHorizonLocked();
   }
   if (upto <= from) return Status::Ok();
-  const PageTable::PageVersions versions = table_.CollectForFlush(from, upto);
+  const std::vector<PageTable::FlushItem> versions = table_.CollectForFlush(from, upto);
   Hook("flush.after_collect");
   PageNumber end = 0;
   uint64_t bytes = 0;
   Status s;
-  for (const auto& [n, buffer] : versions) {
+  for (const auto& [n, tx, buffer] : versions) {
     s = VerifyPage(buffer->data(), n,
                    "scratch (committed version <= tx " + std::to_string(upto) +
                        ", before flushing into " + data_->path() + ")");
     if (!s.ok()) break;
+    (void)tx;
     end = std::max<PageNumber>(end, n + buffer->run_pages());
     bytes += buffer->bytes();
   }
   if (s.ok()) s = data_->EnsurePages(end);
   for (size_t i = 0; s.ok() && i < versions.size(); ++i) {
-    s = data_->WritePages(versions[i].first, versions[i].second->data(),
-                          versions[i].second->run_pages());
+    s = data_->WritePages(versions[i].page, versions[i].buffer->data(),
+                          versions[i].buffer->run_pages());
   }
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
