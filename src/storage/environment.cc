@@ -295,7 +295,11 @@ Status StorageEnvironment::WaitDurable(PendingCommit* pending) {
 }
 
 void StorageEnvironment::JournalLoop() {
-  uint64_t journal_before = journal_->current_journal();
+  uint64_t journal_before = 0;
+  {
+    std::lock_guard<std::mutex> lock(journal_mu_);
+    journal_before = journal_->current_journal();
+  }
   std::vector<PendingCommit*> batch;
   std::vector<const CommitRecord*> records;
   for (;;) {
