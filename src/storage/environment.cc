@@ -76,7 +76,14 @@ Status StorageEnvironment::OpenFiles() {
                                 " of " + dir_ + " differs from this build's " +
                                 std::to_string(kPageSize));
   } else {
-    ROOKERY_ASSIGN_OR_RETURN(data_, DataFile::Open(env_, platform::JoinPath(dir_, kDataFileName)));
+    const std::string data_path = platform::JoinPath(dir_, kDataFileName);
+    ROOKERY_ASSIGN_OR_RETURN(bool exists, env_.Exists(data_path));
+    if (!exists) {
+      return Status::Corruption(data_path +
+                                " is missing although the header says the environment exists; "
+                                "restore the directory from a backup");
+    }
+    ROOKERY_ASSIGN_OR_RETURN(data_, DataFile::Open(env_, data_path));
   }
   ROOKERY_RETURN_IF_ERROR(Recover());
   return LoadFreeSpace();

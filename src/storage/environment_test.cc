@@ -270,6 +270,19 @@ TEST_P(EnvironmentTest, BackgroundThreadFlushesAndSyncs) {
   EXPECT_GE(rep.syncs, 1u);
 }
 
+TEST_P(EnvironmentTest, MissingDataFileIsCorruption) {
+  {
+    auto e = Open();
+    ASSERT_NE(e, nullptr);
+    CommitNew(*e, 1, 1);
+  }
+  ASSERT_TRUE(dir_.env().RemoveFile(platform::JoinPath(dir_.path(), "data.rookery")).ok());
+  auto e = StorageEnvironment::Open(dir_.env(), dir_.path(), ManualOptions());
+  ASSERT_FALSE(e.ok());
+  EXPECT_TRUE(e.status().IsCorruption()) << e.status().ToString();
+  EXPECT_NE(std::string(e.status().message()).find("data.rookery is missing"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Envs, EnvironmentTest, ::testing::Values(EnvKind::kMem, EnvKind::kPosix),
                          testing::EnvKindName);
 
