@@ -3,12 +3,16 @@
 // A journal is a sequence of files journal/<19-digit number>.journal in an environment directory.
 // Each committed transaction is one entry: a header (transaction id, page count, sizes, XXH64 of
 // the body seeded by the transaction id, the file's incarnation) and a body of full page images,
-// LZ4-compressed when it pays. Every entry starts on a 4 KiB boundary. Files are preallocated and
-// written with O_DIRECT|O_DSYNC where the file system allows it (detected at open, with a fallback
-// to write + fdatasync that is reported once). Byte layout: docs/formats/journal.md.
+// LZ4-compressed when it pays. Every entry starts on a 4 KiB boundary. Files are preallocated,
+// written once when created, and written with O_DIRECT|O_DSYNC where the file system allows it
+// (detected at open, falling back to O_DSYNC, then write + fdatasync; a fallback is logged once as
+// a warning). Byte layout and recovery rules: docs/formats/journal.md.
 //
-// Durability: WriteEntries returns OK only when every byte of the entries is durable.
+// Durability: WriteEntries returns OK only when every byte of the entries is durable, and a file
+// name is durable (directory synced) before any entry in it is acknowledged.
 // Threads: a JournalWriter is used by one thread at a time (the pager's commit path serialises).
+// Internally it may prepare the next file on a helper thread
+// (JournalOptions::prepare_next_journal); destroying the writer waits for that thread.
 #pragma once
 
 #include <cstdint>
@@ -59,6 +63,11 @@ struct JournalOptions {
   uint64_t compress_above_bytes = uint64_t{512} << 10;
   // Try O_DIRECT|O_DSYNC first (falls back automatically when refused).
   bool use_direct_io = true;
+  // Create, fill and sync the next journal file on a helper thread as soon as a file becomes
+  // current, so that a rotation on the commit path only switches files (storage.md §1). Off:
+  // the file is prepared inside the WriteEntries call that needs it (deterministic I/O order,
+  // for tests that count or fail I/O calls).
+  bool prepare_next_journal = true;
 };
 
 // How the journal makes a write durable on this file system (reported at open).

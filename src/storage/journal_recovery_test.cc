@@ -90,7 +90,7 @@ TEST_P(JournalRecoveryTest, SkipsAlreadySyncedTransactions) {
   ASSERT_TRUE(Recover(3, 20).ok());
   EXPECT_TRUE(seen_.empty());
   EXPECT_EQ(result_.last_tx_id, 20u);
-  EXPECT_EQ(result_.next_journal, 4u);
+  EXPECT_EQ(result_.next_journal, 5u);  // journal 4 was prepared ahead, empty
 }
 
 TEST_P(JournalRecoveryTest, MissingFirstOrMiddleJournalIsAnError) {
@@ -125,11 +125,12 @@ TEST_P(JournalRecoveryTest, FirstEntryMustFollowLastSynced) {
 TEST_P(JournalRecoveryTest, GapInIdsIsAnError) {
   WriteTx(1, 7);  // journals 0, 1
   ASSERT_TRUE(Recover(0, 0).ok());
-  WriteTx(10, 12, result_.next_journal);  // 8 and 9 never written
+  const uint64_t second = result_.next_journal;
+  WriteTx(10, 12, second);  // 8 and 9 never written
   Status s = Recover(0, 0);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.ToString().find("8..9 are missing"), std::string::npos) << s.ToString();
-  EXPECT_NE(s.ToString().find(journal::JournalFileName(2)), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find(journal::JournalFileName(second)), std::string::npos) << s.ToString();
 }
 
 TEST_P(JournalRecoveryTest, RepeatedIdsAreAnError) {
@@ -159,7 +160,7 @@ TEST_P(JournalRecoveryTest, TruncatedTailIsTornAndWritingContinuesCleanly) {
   EXPECT_TRUE(result_.torn_tail_truncated);
   EXPECT_EQ(result_.torn_tail_offset, last.offset);
   EXPECT_EQ(result_.last_tx_id, 7u);
-  EXPECT_EQ(result_.next_journal, 4u);
+  EXPECT_EQ(result_.next_journal, 5u);
 
   // The pager continues with tx 8 (new content) in a fresh file.
   records_.pop_back();
@@ -245,6 +246,43 @@ TEST_P(JournalRecoveryTest, MidLogCorruptionInEarlierBatchIsDetected) {
   }
 }
 
+TEST_P(JournalRecoveryTest, TornGroupWriteIsATailAndItsSurvivorsAreNotReplayed) {
+  WriteTx(1, 9, 0, 3, JournalOptions{}, {1});  // three writes of three entries
+  std::vector<EntryLocation> entries = LocateEntries(*env_, dir_);
+  ASSERT_EQ(entries.size(), 9u);
+  ASSERT_EQ(entries[8].header.batch_first_tx, 7u);
+  // The last write was torn: its first entry is damaged, tx 8 and 9 landed intact.
+  const EntryLocation& torn = entries[6];
+  const uint8_t b = PeekByte(*env_, torn.path, torn.offset + 1000) ^ 4;
+  testing::PokeFile(*env_, torn.path, torn.offset + 1000, &b, 1);
+  ASSERT_TRUE(Recover(0, 0).ok());
+  testing::ExpectSame(Slice(1, 6), seen_);
+  EXPECT_TRUE(result_.torn_tail_truncated);
+  EXPECT_EQ(result_.torn_tail_offset, torn.offset);
+
+  // New, different transactions 7..10; the old tx 8 and 9 must never come back.
+  records_.resize(6);
+  const uint64_t next = result_.next_journal;
+  WriteTx(7, 10, next);
+  ASSERT_TRUE(Recover(0, 0).ok());
+  testing::ExpectSame(Slice(1, 10), seen_);
+  EXPECT_EQ(seen_[6].journal, next);
+  EXPECT_EQ(seen_[7].journal, next);
+}
+
+TEST_P(JournalRecoveryTest, DamageBeforeTheSyncedPointIsHarmless) {
+  WriteTx(1, 8);
+  const std::vector<EntryLocation> entries = LocateEntries(*env_, dir_);
+  const EntryLocation& e = entries[2];  // tx 3
+  const uint8_t b = PeekByte(*env_, e.path, e.offset + 700) ^ 8;
+  testing::PokeFile(*env_, e.path, e.offset + 700, &b, 1);
+  ASSERT_TRUE(Recover(0, 5).ok());
+  testing::ExpectSame(Slice(6, 8), seen_);
+  ASSERT_TRUE(Recover(0, 3).ok());
+  testing::ExpectSame(Slice(4, 8), seen_);
+  EXPECT_TRUE(Recover(0, 2).IsCorruption());
+}
+
 TEST_P(JournalRecoveryTest, MidLogCorruptionMessageNamesFileOffsetTxAndHashes) {
   WriteTx(1, 4);
   const std::vector<EntryLocation> entries = LocateEntries(*env_, dir_);
@@ -311,6 +349,19 @@ TEST_P(JournalRecoveryTest, StaleIncarnationEntriesAreNotReplayed) {
   EXPECT_EQ(result_.last_tx_id, 2u);
 }
 
+TEST_P(JournalRecoveryTest, DamagedFileHeaderOverNeededEntriesIsAnError) {
+  WriteTx(1, 8);  // journal 0: 1..5, journal 1: 6..8
+  const uint8_t b = PeekByte(*env_, Path(1), 20) ^ 1;
+  testing::PokeFile(*env_, Path(1), 20, &b, 1);
+  Status s = Recover(0, 0);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find(Path(1)), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("tx 6"), std::string::npos) << s.ToString();
+  // Once everything in it is synced, the file is no longer needed.
+  ASSERT_TRUE(Recover(0, 8).ok());
+  EXPECT_TRUE(seen_.empty());
+}
+
 TEST_P(JournalRecoveryTest, StaleFileAfterTornTailIsIgnored) {
   WriteTx(1, 4);
   // A later file whose header never became durable (crash while creating it).
@@ -366,6 +417,7 @@ TEST_P(JournalRecoveryTest, WriteFaultFailsWriterAndKeepsAcknowledgedEntries) {
         };
       }
       JournalOptions options = SmallFiles();
+      options.prepare_next_journal = false;  // deterministic order of I/O calls
       auto writer = OpenJournalWriter(env, dir_, options, 0, 1);
       ASSERT_TRUE(writer.ok());
       if (c.on_sync) {
@@ -389,9 +441,17 @@ TEST_P(JournalRecoveryTest, WriteFaultFailsWriterAndKeepsAcknowledgedEntries) {
         }
       }
       ASSERT_FALSE(failure.ok()) << "fault never fired";
+      writer->reset();
       ASSERT_TRUE(Recover(0, 0).ok());
       ASSERT_GE(seen_.size(), acknowledged);
-      ASSERT_LE(seen_.size(), acknowledged + 2);
+      if (!c.partial && !c.on_sync) {
+        // The failed write put nothing on disk: exactly the acknowledged entries come back.
+        ASSERT_EQ(seen_.size(), acknowledged);
+        EXPECT_FALSE(result_.torn_tail_truncated);
+      } else {
+        // Bytes of the failed call may have landed: its entries may come back, each whole.
+        ASSERT_LE(seen_.size(), acknowledged + 2);
+      }
       testing::ExpectSame(Slice(1, seen_.size()), seen_);
       // A new writer continues cleanly after whatever recovery found.
       const uint64_t next = result_.last_tx_id + 1;
@@ -400,6 +460,47 @@ TEST_P(JournalRecoveryTest, WriteFaultFailsWriterAndKeepsAcknowledgedEntries) {
       ASSERT_TRUE(Recover(0, 0).ok());
       testing::ExpectSame(Slice(1, next + 2), seen_);
     }
+  }
+}
+
+TEST_P(JournalRecoveryTest, FailureWhilePreparingANewFileFailsTheWriter) {
+  for (bool ahead : {false, true}) {
+    SCOPED_TRACE(ahead ? "prepared ahead" : "prepared on demand");
+    ASSERT_TRUE(env_->RemoveAll(dir_).ok());
+    records_.clear();
+    HookEnv env(*env_);
+    JournalOptions options = SmallFiles();
+    options.prepare_next_journal = ahead;
+    env.on_write = [&](const testing::WriteEvent& ev, bool*) {
+      const bool second_file = ev.path.find(journal::JournalFileName(1)) != std::string::npos;
+      return !ev.entry && second_file ? Status::NoSpace("injected: device full") : Status::Ok();
+    };
+    auto writer = OpenJournalWriter(env, dir_, options, 0, 1);
+    ASSERT_TRUE(writer.ok());
+    Status failure;
+    uint64_t acknowledged = 0;
+    for (uint64_t tx = 1; tx <= 7; ++tx) {
+      records_.push_back(MakeRecord(tx, {1}, false, rng_));
+      const CommitRecord* p = &records_.back().record;
+      Status s = (*writer)->WriteEntries({&p, 1});
+      if (s.ok()) {
+        acknowledged = tx;
+      } else if (failure.ok()) {
+        EXPECT_EQ(s.code(), Code::kNoSpace) << s.ToString();
+        failure = s;
+      } else {
+        EXPECT_EQ(s.code(), Code::kFailedState) << s.ToString();
+      }
+    }
+    EXPECT_EQ(acknowledged, 5u);  // the sixth needed journal 1
+    writer->reset();
+    ASSERT_TRUE(Recover(0, 0).ok());
+    testing::ExpectSame(Slice(1, 5), seen_);
+    EXPECT_EQ(result_.next_journal, 2u);
+    records_.resize(5);
+    WriteTx(6, 8, result_.next_journal);
+    ASSERT_TRUE(Recover(0, 0).ok());
+    testing::ExpectSame(Slice(1, 8), seen_);
   }
 }
 

@@ -9,8 +9,10 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "platform/env.h"
@@ -77,6 +79,7 @@ struct WriteEvent {
   uint64_t offset = 0;
   size_t size = 0;
   bool entry = false;
+  std::thread::id thread;
 };
 
 // Counts writes/syncs and can fail chosen ones: the hook decides, per call, to pass (OK), to fail
@@ -86,6 +89,8 @@ class HookEnv : public ForwardingEnv {
   using Base = ForwardingEnv;
   explicit HookEnv(platform::Env& base) : ForwardingEnv(base) {}
 
+  // Guards everything below: a writer prepares files on a helper thread.
+  std::mutex mu;
   std::vector<WriteEvent> writes;
   int syncs = 0;
   int dir_syncs = 0;
@@ -95,7 +100,8 @@ class HookEnv : public ForwardingEnv {
   std::function<Status(const WriteEvent&, bool* partial)> on_write;
   std::function<Status()> on_sync;
 
-  size_t EntryWrites() const {
+  size_t EntryWrites() {
+    std::lock_guard<std::mutex> lock(mu);
     size_t n = 0;
     for (const auto& w : writes) n += w.entry ? 1 : 0;
     return n;
@@ -120,7 +126,10 @@ class HookEnv : public ForwardingEnv {
     return std::unique_ptr<platform::File>(new File(this, std::move(file).value()));
   }
   Status SyncDir(const std::string& p) override {
-    ++dir_syncs;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++dir_syncs;
+    }
     return base_.SyncDir(p);
   }
 
@@ -130,21 +139,27 @@ class HookEnv : public ForwardingEnv {
     File(HookEnv* env, std::unique_ptr<platform::File> base)
         : ForwardingFile(std::move(base)), env_(env) {}
     Status WriteAt(uint64_t o, const void* s, size_t n) override {
-      WriteEvent ev{path(), o, n, n >= 8 && LoadU64(s) == journal::kEntryMarker};
-      env_->writes.push_back(ev);
-      if (env_->on_write) {
-        bool partial = false;
-        Status st = env_->on_write(ev, &partial);
-        if (!st.ok()) {
-          if (partial) (void)base_->WriteAt(o, s, n / 2);
-          return st;
-        }
+      WriteEvent ev{path(), o, n, n >= 8 && LoadU64(s) == journal::kEntryMarker,
+                    std::this_thread::get_id()};
+      bool partial = false;
+      Status st;
+      {
+        std::lock_guard<std::mutex> lock(env_->mu);
+        env_->writes.push_back(ev);
+        if (env_->on_write) st = env_->on_write(ev, &partial);
+      }
+      if (!st.ok()) {
+        if (partial) (void)base_->WriteAt(o, s, n / 2);
+        return st;
       }
       return base_->WriteAt(o, s, n);
     }
     Status Sync() override {
-      ++env_->syncs;
-      if (env_->on_sync) ROOKERY_RETURN_IF_ERROR(env_->on_sync());
+      {
+        std::lock_guard<std::mutex> lock(env_->mu);
+        ++env_->syncs;
+        if (env_->on_sync) ROOKERY_RETURN_IF_ERROR(env_->on_sync());
+      }
       return base_->Sync();
     }
 

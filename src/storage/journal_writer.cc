@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstring>
+#include <future>
 #include <map>
 
 #include "base/checksum.h"
@@ -41,6 +42,10 @@ class JournalWriterImpl final : public JournalWriter {
         next_number_(next_journal),
         next_tx_id_(next_tx_id) {}
 
+  ~JournalWriterImpl() override {
+    if (pending_.valid()) pending_.wait();
+  }
+
   Status Open();
 
   Status WriteEntries(std::span<const CommitRecord* const> entries) override;
@@ -67,9 +72,23 @@ class JournalWriterImpl final : public JournalWriter {
   Status Encode(const CommitRecord& record, size_t offset, EncodedEntry* out);
   // Writes entries [begin, end) of encoded_ (contiguous in buffer_) at the current offset.
   Status WriteGroup(size_t begin, size_t end);
-  // Creates, fills and syncs journal `number` of `size` bytes and makes it current.
-  Status CreateFile(uint64_t number, uint64_t size);
-  Status OpenNewFile(const std::string& path, std::unique_ptr<platform::File>* file);
+  // A journal file created, preallocated, written once, synced and directory-synced, ready to
+  // receive entries. Prepared on the commit thread or ahead of need on a helper thread.
+  struct PreparedFile {
+    uint64_t number = 0;
+    uint64_t size = 0;
+    journal::FileHeader header;
+    std::unique_ptr<platform::File> file;
+  };
+  // Builds journal `number` of `size` bytes (using `file` if the name is already open). Touches
+  // no member except the constants env_, dir_ and mode_, so it may run on the helper thread.
+  Result<PreparedFile> PrepareFile(uint64_t number, uint64_t size,
+                                   std::unique_ptr<platform::File> file);
+  // Makes the next file current: the one prepared ahead (grown to `min_size` if needed) or a
+  // new one, then starts preparing the one after it.
+  Status Rotate(uint64_t size);
+  Status Install(PreparedFile prepared);
+  Status OpenNewFile(const std::string& path, std::unique_ptr<platform::File>* file) const;
   uint64_t PlannedSize() const;
   Status Fail(Status status);
 
@@ -89,14 +108,18 @@ class JournalWriterImpl final : public JournalWriter {
   std::map<uint64_t, LiveFile> files_;
   Status failed_;
 
+  // The next file, being prepared ahead of need (options_.prepare_next_journal).
+  std::future<Result<PreparedFile>> pending_;
+
   AlignedBuffer buffer_;
-  AlignedBuffer fill_;
   std::vector<uint8_t> raw_scratch_;
   std::vector<EncodedEntry> encoded_;
 };
 
 Status JournalWriterImpl::Fail(Status status) {
   failed_ = status;
+  // A failed writer does no more I/O: let a preparation in flight finish, and drop it.
+  if (pending_.valid()) (void)pending_.get();
   log::Error("journal {}: writer failed, no further commits until reopened: {}", dir_,
              status.ToString());
   return status;
@@ -110,7 +133,7 @@ uint64_t JournalWriterImpl::PlannedSize() const {
 }
 
 Status JournalWriterImpl::OpenNewFile(const std::string& path,
-                                      std::unique_ptr<platform::File>* file) {
+                                      std::unique_ptr<platform::File>* file) const {
   platform::FileOptions opts;
   opts.write = opts.create = opts.exclusive = true;
   opts.data_sync = mode_ != JournalWriteMode::kWriteFdatasync;
@@ -173,49 +196,91 @@ Status JournalWriterImpl::Open() {
   ROOKERY_RETURN_IF_ERROR(s);
   if (mode_ == JournalWriteMode::kDirectDsync) {
     log::Info("journal {}: durable writes with O_DIRECT|O_DSYNC", dir_);
+  } else if (!options_.use_direct_io && mode_ == JournalWriteMode::kDsync) {
+    log::Info("journal {}: durable writes with O_DSYNC (O_DIRECT disabled by options)", dir_);
   }
-  file_ = std::move(file);
-  // CreateFile reopens nothing: it uses file_ when the name matches.
-  return CreateFile(number, PlannedSize());
+  ROOKERY_ASSIGN_OR_RETURN(PreparedFile prepared,
+                           PrepareFile(number, PlannedSize(), std::move(file)));
+  return Install(std::move(prepared));
 }
 
-Status JournalWriterImpl::CreateFile(uint64_t number, uint64_t size) {
+Result<JournalWriterImpl::PreparedFile> JournalWriterImpl::PrepareFile(
+    uint64_t number, uint64_t size, std::unique_ptr<platform::File> file) {
   const std::string path = journal::JournalPath(dir_, number);
-  std::unique_ptr<platform::File> file;
-  if (file_ != nullptr && number == next_number_ && current_size_ == 0) {
-    file = std::move(file_);  // opened by Open() while probing the write mode
-  } else {
-    ROOKERY_RETURN_IF_ERROR(OpenNewFile(path, &file));
-  }
+  if (file == nullptr) ROOKERY_RETURN_IF_ERROR(OpenNewFile(path, &file));
   ROOKERY_RETURN_IF_ERROR(file->Allocate(0, size));
-  journal::FileHeader header;
-  header.file_number = number;
-  header.incarnation = env_.RandomUint64();
-  header.created_micros = env_.NowMicros();
-  header.file_size = size;
+  PreparedFile out;
+  out.number = number;
+  out.size = size;
+  out.header.file_number = number;
+  out.header.incarnation = env_.RandomUint64();
+  out.header.created_micros = env_.NowMicros();
+  out.header.file_size = size;
   // Write every byte once now so that commits overwrite allocated, written blocks and change no
   // file metadata (no extent conversion, no size change).
   const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size, kFillChunk));
-  if (!fill_.Reserve(chunk)) return Status::NoSpace("out of memory for a journal fill buffer");
+  AlignedBuffer fill;
+  if (!fill.Reserve(chunk)) return Status::NoSpace("out of memory for a journal fill buffer");
   for (uint64_t offset = 0; offset < size; offset += chunk) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, size - offset));
-    std::memset(fill_.data(), 0, n);
-    if (offset == 0) journal::EncodeFileHeader(header, fill_.data());
-    ROOKERY_RETURN_IF_ERROR(file->WriteAt(offset, fill_.data(), n));
+    std::memset(fill.data(), 0, n);
+    if (offset == 0) journal::EncodeFileHeader(out.header, fill.data());
+    ROOKERY_RETURN_IF_ERROR(file->WriteAt(offset, fill.data(), n));
   }
   ROOKERY_RETURN_IF_ERROR(file->Sync());
   // The name must be durable before any entry in the file is acknowledged.
   ROOKERY_RETURN_IF_ERROR(env_.SyncDir(dir_));
+  out.file = std::move(file);
+  log::Debug("journal {}: prepared {} ({} bytes)", dir_, path, size);
+  return out;
+}
 
-  file_ = std::move(file);
-  current_number_ = number;
-  current_size_ = size;
-  current_incarnation_ = header.incarnation;
+Status JournalWriterImpl::Rotate(uint64_t size) {
+  PreparedFile next;
+  if (pending_.valid()) {
+    ROOKERY_ASSIGN_OR_RETURN(next, pending_.get());
+    if (next.size < size) {
+      // Prepared for a normal rotation, but this batch needs more: grow it the same way.
+      ROOKERY_RETURN_IF_ERROR(next.file->Allocate(0, size));
+      next.header.file_size = size;
+      const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size - next.size, kFillChunk));
+      AlignedBuffer fill;
+      if (!fill.Reserve(std::max<size_t>(chunk, kFileHeaderSize))) {
+        return Status::NoSpace("out of memory for a journal fill buffer");
+      }
+      std::memset(fill.data(), 0, std::max<size_t>(chunk, kFileHeaderSize));
+      for (uint64_t offset = next.size; offset < size; offset += chunk) {
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, size - offset));
+        ROOKERY_RETURN_IF_ERROR(next.file->WriteAt(offset, fill.data(), n));
+      }
+      journal::EncodeFileHeader(next.header, fill.data());
+      ROOKERY_RETURN_IF_ERROR(next.file->WriteAt(0, fill.data(), kFileHeaderSize));
+      ROOKERY_RETURN_IF_ERROR(next.file->Sync());
+      next.size = size;
+    }
+  } else {
+    ROOKERY_ASSIGN_OR_RETURN(next, PrepareFile(next_number_, size, nullptr));
+  }
+  return Install(std::move(next));
+}
+
+Status JournalWriterImpl::Install(PreparedFile prepared) {
+  file_ = std::move(prepared.file);
+  current_number_ = prepared.number;
+  current_size_ = prepared.size;
+  current_incarnation_ = prepared.header.incarnation;
   write_offset_ = kFileHeaderSize;
-  last_created_size_ = size;
-  next_number_ = number + 1;
-  files_[number] = LiveFile{size, 0};
-  log::Debug("journal {}: created {} ({} bytes)", dir_, path, size);
+  last_created_size_ = prepared.size;
+  next_number_ = prepared.number + 1;
+  files_[prepared.number] = LiveFile{prepared.size, 0};
+  if (options_.prepare_next_journal) {
+    // The next file is created, filled and synced off the commit path; its size is the one a
+    // normal rotation would choose.
+    pending_ =
+        std::async(std::launch::async, [this, number = next_number_, size = PlannedSize()]() {
+          return PrepareFile(number, size, nullptr);
+        });
+  }
   return Status::Ok();
 }
 
@@ -334,7 +399,7 @@ Status JournalWriterImpl::WriteEntries(std::span<const CommitRecord* const> entr
                                          RoundUpToBlock(options_.max_file_size)));
         }
         size = std::max(size, encoded_[i].length + kFileHeaderSize);  // oversized entry
-        Status s = CreateFile(next_number_, size);
+        Status s = Rotate(size);
         if (!s.ok()) return Fail(std::move(s));
       }
     }

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "storage/journal.h"
 #include "storage/journal_format.h"
@@ -73,7 +75,11 @@ TEST_P(JournalWriterTest, RoundTripManyEntriesAcrossRotations) {
     ASSERT_TRUE(Write(*writer, records, i, i + n).ok());
     i += n;
   }
-  EXPECT_GT(writer->current_journal(), 3u);
+  const uint64_t current = writer->current_journal();
+  EXPECT_GT(current, 3u);
+  std::vector<uint64_t> last_tx;
+  for (uint64_t n = 0; n <= current; ++n) last_tx.push_back(writer->LastTxInJournal(n));
+  writer.reset();  // waits for the file being prepared ahead
 
   // Compressed and raw entries were both written.
   size_t compressed = 0;
@@ -96,8 +102,11 @@ TEST_P(JournalWriterTest, RoundTripManyEntriesAcrossRotations) {
   EXPECT_EQ(result.last_tx_id, 60u);
   EXPECT_EQ(result.entries_replayed, 60u);
   EXPECT_FALSE(result.torn_tail_truncated);
-  EXPECT_EQ(result.next_journal, writer->current_journal() + 1);
-  for (const SeenEntry& s : seen) EXPECT_GE(writer->LastTxInJournal(s.journal), s.tx);
+  EXPECT_EQ(result.next_journal, current + 2);  // one file was prepared ahead
+  for (const SeenEntry& s : seen) {
+    ASSERT_LE(s.journal, current);
+    EXPECT_GE(last_tx[s.journal], s.tx);
+  }
 }
 
 TEST_P(JournalWriterTest, GroupCommitIsOneWrite) {
@@ -105,6 +114,7 @@ TEST_P(JournalWriterTest, GroupCommitIsOneWrite) {
   HookEnv env(*env_);
   JournalOptions options;
   options.initial_file_size = 64 << 10;
+  options.prepare_next_journal = false;  // every write below comes from this thread
   auto writer = Open(env, options);
   ASSERT_NE(writer, nullptr);
   std::vector<OwnedRecord> records;
@@ -172,12 +182,13 @@ TEST_P(JournalWriterTest, RotationDoublesCapsAndFitsOversizedEntries) {
   uint64_t total = 0;
   for (uint64_t n = 0; n <= 6; ++n) total += *env_->FileSize(Path(n));
   EXPECT_EQ(writer->bytes_on_disk(), total);
+  writer.reset();
 
   std::vector<SeenEntry> seen;
   RecoveryResult result;
   ASSERT_TRUE(RecoverAll(*env_, dir_, 0, 0, &seen, &result).ok());
   testing::ExpectSame(records, seen);
-  EXPECT_EQ(result.next_journal, 7u);
+  EXPECT_EQ(result.next_journal, 8u);  // journal 7 was prepared ahead
 }
 
 TEST_P(JournalWriterTest, BatchLargerThanMaxFileIsSplitAcrossFiles) {
@@ -185,6 +196,7 @@ TEST_P(JournalWriterTest, BatchLargerThanMaxFileIsSplitAcrossFiles) {
   JournalOptions options;
   options.initial_file_size = 64 << 10;
   options.max_file_size = 128 << 10;
+  options.prepare_next_journal = false;  // count only this thread's writes
   HookEnv env(*env_);
   auto writer = Open(env, options);
   ASSERT_NE(writer, nullptr);
@@ -278,6 +290,7 @@ TEST_P(JournalWriterTest, ReleaseDeletesOlderFilesButNeverCurrent) {
   EXPECT_FALSE(*env_->Exists(Path(1)));
   EXPECT_TRUE(*env_->Exists(Path(2)));
   EXPECT_EQ(writer->bytes_on_disk(), uint64_t{64} << 10);
+  writer.reset();
 
   // Recovery from the surviving journal, synced to 10.
   std::vector<SeenEntry> seen;
@@ -285,14 +298,46 @@ TEST_P(JournalWriterTest, ReleaseDeletesOlderFilesButNeverCurrent) {
   ASSERT_TRUE(RecoverAll(*env_, dir_, 2, 10, &seen, &result).ok());
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].tx, 11u);
+  EXPECT_EQ(result.next_journal, 4u);  // journal 3 was prepared ahead
 
   // A reopened writer knows the old files with a safe upper bound.
-  writer.reset();
   auto reopened = Open(*env_, options, result.next_journal, result.last_tx_id + 1);
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(reopened->LastTxInJournal(2), 12u);
   ASSERT_TRUE(reopened->ReleaseJournalsBefore(reopened->current_journal()).ok());
   EXPECT_FALSE(*env_->Exists(Path(2)));
+  EXPECT_FALSE(*env_->Exists(Path(3)));
+  EXPECT_TRUE(*env_->Exists(Path(4)));
+}
+
+TEST_P(JournalWriterTest, NextFileIsPreparedOffTheCommitThread) {
+  std::mt19937_64 rng(16);
+  HookEnv env(*env_);
+  JournalOptions options;
+  options.initial_file_size = 64 << 10;
+  options.max_file_size = 64 << 10;
+  auto writer = Open(env, options);
+  ASSERT_NE(writer, nullptr);
+  std::vector<OwnedRecord> records;
+  for (uint64_t tx = 1; tx <= 12; ++tx) {
+    records.push_back(MakeRecord(tx, {1}, false, rng));
+    ASSERT_TRUE(Write(*writer, records, tx - 1, tx).ok());
+  }
+  ASSERT_EQ(writer->current_journal(), 2u);
+  writer.reset();
+  const std::string first = journal::JournalFileName(0);
+  std::lock_guard<std::mutex> lock(env.mu);
+  size_t prepared_writes = 0;
+  for (const testing::WriteEvent& w : env.writes) {
+    if (w.entry) {
+      EXPECT_EQ(w.thread, std::this_thread::get_id());
+    } else if (w.path.find(first) == std::string::npos) {
+      // Creating journals 1, 2 and 3 happened on the helper thread, never inside a commit.
+      EXPECT_NE(w.thread, std::this_thread::get_id()) << w.path;
+      ++prepared_writes;
+    }
+  }
+  EXPECT_GE(prepared_writes, 3u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Envs, JournalWriterTest, ::testing::Values(EnvKind::kPosix, EnvKind::kMem),
