@@ -114,16 +114,18 @@ Status StorageEnvironment::ReleaseJournals() {
   const FileHeader durable = headers_->current();
   const uint64_t keep_from = durable.last_synced_journal;
   if (keep_from == 0) return Status::Ok();
-  std::lock_guard<std::mutex> lock(journal_mu_);
-  const uint64_t last_before = journal_->LastTxInJournal(keep_from - 1);
-  if (last_before > durable.last_synced_tx) {
-    return Status::Internal("journal " + std::to_string(keep_from - 1) + " holds transaction " +
-                            std::to_string(last_before) + " beyond the synced " +
-                            std::to_string(durable.last_synced_tx) + "; not releasing it");
+  {
+    std::lock_guard<std::mutex> lock(journal_mu_);
+    const uint64_t last_before = journal_->LastTxInJournal(keep_from - 1);
+    if (last_before > durable.last_synced_tx) {
+      return Status::Internal("journal " + std::to_string(keep_from - 1) + " holds transaction " +
+                              std::to_string(last_before) + " beyond the synced " +
+                              std::to_string(durable.last_synced_tx) + "; not releasing it");
+    }
+    Status s = journal_->ReleaseJournalsBefore(keep_from);
+    if (!s.ok()) return s.WithContext("release journals of " + dir_);
   }
-  Status s = journal_->ReleaseJournalsBefore(keep_from);
-  if (!s.ok()) return s.WithContext("release journals of " + dir_);
-  Hook("sync.after_release");
+  Hook("sync.after_release");  // no lock held (hooks may call back into the environment)
   return Status::Ok();
 }
 
