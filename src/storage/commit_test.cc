@@ -239,6 +239,40 @@ TEST_P(CommitTest, DataFileSyncFailureIsFatalNeverRetried) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(PageValue(*(*r)->GetPage(pages[i]), pages[i]), uint64_t(i));
 }
 
+TEST_P(CommitTest, HeaderWriteFailureIsFatalAndNothingIsReleased) {
+  EnvironmentOptions o = ManualOptions();
+  o.journal.initial_file_size = 64 << 10;
+  o.journal.max_file_size = 64 << 10;
+  std::vector<PageNumber> pages;
+  uint64_t journal_files = 0;
+  {
+    auto e = Open(o);
+    ASSERT_NE(e, nullptr);
+    for (int round = 0; round < 12; ++round) {
+      auto tx = e->BeginWrite();
+      auto p = (*tx)->AllocatePages(1);
+      FillPage(*p, PageNumberOf(*p), round);
+      pages.push_back(PageNumberOf(*p));
+      ASSERT_TRUE((*tx)->Commit().ok());
+    }
+    ASSERT_TRUE(e->FlushNow().ok());
+    journal_files = e->Report().journal_files;
+    ASSERT_GE(journal_files, 2u);
+    fault_.FailSyncsAfter("header.", 1);
+    ASSERT_FALSE(e->SyncNow().ok());
+    EXPECT_EQ(e->state(), EnvironmentState::kFailed);
+    EXPECT_EQ(e->Report().journal_files, journal_files);  // nothing released
+    EXPECT_EQ(e->Report().last_synced_tx, 0u);
+  }
+  fault_.Disarm();
+  auto e = Open(o);
+  ASSERT_NE(e, nullptr);
+  auto r = e->BeginRead();
+  EXPECT_EQ((*r)->tx_id(), 12u);
+  for (int i = 0; i < 12; ++i)
+    EXPECT_EQ(PageValue(*(*r)->GetPage(pages[i]), pages[i]), uint64_t(i));
+}
+
 INSTANTIATE_TEST_SUITE_P(Envs, CommitTest, ::testing::Values(EnvKind::kMem, EnvKind::kPosix),
                          testing::EnvKindName);
 

@@ -78,7 +78,14 @@ Status StorageEnvironment::OpenFiles() {
                                 " of " + dir_ + " differs from this build's " +
                                 std::to_string(kPageSize));
   } else {
-    ROOKERY_ASSIGN_OR_RETURN(data_, DataFile::Open(env_, platform::JoinPath(dir_, kDataFileName)));
+    const std::string data_path = platform::JoinPath(dir_, kDataFileName);
+    ROOKERY_ASSIGN_OR_RETURN(bool exists, env_.Exists(data_path));
+    if (!exists) {
+      return Status::Corruption(data_path +
+                                " is missing although the header says the environment exists; "
+                                "restore the directory from a backup");
+    }
+    ROOKERY_ASSIGN_OR_RETURN(data_, DataFile::Open(env_, data_path));
   }
   ROOKERY_RETURN_IF_ERROR(Recover());
   return LoadFreeSpace();
@@ -125,17 +132,18 @@ Status StorageEnvironment::Recover() {
   std::memcpy(durable_root_, h.root, kRootRecordSize);
   committed_next_page_ = h.next_page;
 
-  // For every physical page, the write (transaction id, run head) that last put bytes there. A run
-  // head is re-verified after recovery only if every page of its run still holds that write's
-  // bytes: a later write inside the run means the run was freed and its pages reused, and a later
-  // run covering a head means the head is now the inside of another value. In both cases the
-  // stale head is garbage that nothing reads, and its bytes are verified through the newer write.
-  struct LastWrite {
-    uint64_t tx;
-    PageNumber head;
+  // Page (or run) starts written by recovery and still intact: a later write overlapping an
+  // earlier run replaces it (the earlier run was freed before its pages were reused).
+  std::map<PageNumber, uint32_t> touched;
+  auto touch = [&touched](PageNumber n, uint32_t run) {
+    auto it = touched.lower_bound(n);
+    if (it != touched.begin()) {
+      auto prev = std::prev(it);
+      if (prev->first + prev->second > n) it = prev;
+    }
+    while (it != touched.end() && it->first < n + run) it = touched.erase(it);
+    touched.emplace(n, run);
   };
-  std::map<PageNumber, LastWrite> last_write;
-  std::map<PageNumber, std::pair<uint64_t, uint32_t>> heads;  // head -> (tx, run pages)
   RecoveryResult result;
   const std::string journal_dir = platform::JoinPath(dir_, kJournalDirName);
   auto apply = [&](const RecoveredEntry& e) -> Status {
@@ -145,8 +153,7 @@ Status StorageEnvironment::Recover() {
     ROOKERY_RETURN_IF_ERROR(data_->EnsurePages(end));
     for (const JournalPage& p : r.pages) {
       ROOKERY_RETURN_IF_ERROR(data_->WritePages(p.number, p.data, p.run_pages));
-      heads[p.number] = {r.tx_id, p.run_pages};
-      for (uint32_t i = 0; i < p.run_pages; ++i) last_write[p.number + i] = {r.tx_id, p.number};
+      touch(p.number, p.run_pages);
     }
     TxMeta meta;
     meta.journal = e.journal_number;
@@ -162,16 +169,9 @@ Status StorageEnvironment::Recover() {
   ROOKERY_RETURN_IF_ERROR(
       RecoverJournals(env_, journal_dir, h.last_synced_journal, h.last_synced_tx, apply, &result)
           .WithContext("journal recovery"));
-  // Later transactions may have overwritten pages of earlier ones: verify what is there now, for
-  // every head whose run is intact (see last_write above).
-  for (const auto& [head, write] : heads) {
-    bool intact = true;
-    for (uint32_t i = 0; i < write.second && intact; ++i) {
-      const LastWrite& w = last_write[head + i];
-      intact = w.tx == write.first && w.head == head;
-    }
-    if (!intact) continue;
-    ROOKERY_RETURN_IF_ERROR(data_->VerifyStoredPage(head).WithContext("after journal recovery"));
+  // Later transactions may have overwritten pages of earlier ones: verify what is there now.
+  for (const auto& [n, run] : touched) {
+    ROOKERY_RETURN_IF_ERROR(data_->VerifyStoredPage(n).WithContext("after journal recovery"));
   }
   recovered_entries_ = result.entries_replayed;
   if (result.entries_replayed > 0 && result.last_tx_id != last_committed_) {
@@ -311,7 +311,11 @@ Status StorageEnvironment::WaitDurable(PendingCommit* pending) {
 }
 
 void StorageEnvironment::JournalLoop() {
-  uint64_t journal_before = journal_->current_journal();
+  uint64_t journal_before = 0;
+  {
+    std::lock_guard<std::mutex> lock(journal_mu_);
+    journal_before = journal_->current_journal();
+  }
   std::vector<PendingCommit*> batch;
   std::vector<const CommitRecord*> records;
   for (;;) {

@@ -84,7 +84,9 @@ struct EnvironmentOptions {
   // Test hook called at named points ("flush.after_collect", "flush.after_write",
   // "sync.after_record", "sync.after_fsync", "sync.after_header", "sync.after_release",
   // "journal.before_write", "journal.after_write", "journal.rotated") on the thread doing the work,
-  // with no environment lock held, so a test can interleave steps deterministically.
+  // with no state lock held, so a test can interleave steps deterministically (commit, read,
+  // report, or sync from inside a flush hook). Only the step's own serialisation is held: a flush
+  // hook must not call FlushNow, a sync hook must not call SyncNow.
   std::function<void(std::string_view point)> test_hook;
 };
 

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "storage/storage_test_util.h"
 #include "storage/transaction.h"
@@ -206,6 +209,78 @@ TEST_P(EnvironmentTest, RefusesDirectoryThatIsNotAnEnvironment) {
   ASSERT_FALSE(e.ok());
   EXPECT_NE(std::string(e.status().message()).find("not a Rookery"), std::string::npos)
       << e.status().ToString();
+}
+
+TEST_P(EnvironmentTest, OneWriterAtATime) {
+  auto e = Open();
+  ASSERT_NE(e, nullptr);
+  auto first = e->BeginWrite();
+  ASSERT_TRUE(first.ok());
+  std::atomic<bool> second_started{false};
+  std::atomic<uint64_t> second_id{0};
+  std::thread t([&] {
+    auto second = e->BeginWrite();  // blocks until `first` has committed
+    second_started = true;
+    second_id = (*second)->tx_id();
+  });
+  auto p = (*first)->AllocatePages(1);
+  FillPage(*p, PageNumberOf(*p), 1);
+  // The second writer cannot have started while the first is active.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(second_started.load());
+  ASSERT_TRUE((*first)->Commit().ok());
+  t.join();
+  EXPECT_TRUE(second_started.load());
+  EXPECT_EQ(second_id.load(), 2u);  // it builds on the first transaction
+}
+
+TEST_P(EnvironmentTest, PagePointersSurviveDataFileGrowthAndRemap) {
+  auto e = Open();
+  ASSERT_NE(e, nullptr);
+  auto pages = CommitNew(*e, 2, 40);
+  ASSERT_TRUE(e->FlushNow().ok());
+  const uint64_t size_before = e->Report().data_file_bytes;
+  CommitNew(*e, 400, 1000);  // 3+ MiB: the next flush grows the file and maps it anew
+  auto r = e->BeginRead();
+  auto p = (*r)->GetPage(pages[0]);  // points into the current data-file map
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(e->FlushNow().ok());
+  EXPECT_GT(e->Report().data_file_bytes, size_before);
+  EXPECT_EQ(PageValue(*p, pages[0]), 40u);
+  EXPECT_EQ(Read(**r, pages[1]), 41u);
+}
+
+TEST_P(EnvironmentTest, BackgroundThreadFlushesAndSyncs) {
+  EnvironmentOptions o;
+  o.flush_idle_micros = 1000;
+  o.sync_interval_micros = 1000;
+  o.background_poll_micros = 1000;
+  o.sync_on_close = false;
+  auto e = Open(o);
+  ASSERT_NE(e, nullptr);
+  auto pages = CommitNew(*e, 5, 7);
+  // Bounded wait for background progress (not a timing assertion: the bound is generous).
+  for (int i = 0; i < 20000 && e->Report().last_synced_tx < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  StorageReport rep = e->Report();
+  EXPECT_EQ(rep.last_flushed_tx, 1u);
+  EXPECT_EQ(rep.last_synced_tx, 1u);
+  EXPECT_GE(rep.flushes, 1u);
+  EXPECT_GE(rep.syncs, 1u);
+}
+
+TEST_P(EnvironmentTest, MissingDataFileIsCorruption) {
+  {
+    auto e = Open();
+    ASSERT_NE(e, nullptr);
+    CommitNew(*e, 1, 1);
+  }
+  ASSERT_TRUE(dir_.env().RemoveFile(platform::JoinPath(dir_.path(), "data.rookery")).ok());
+  auto e = StorageEnvironment::Open(dir_.env(), dir_.path(), ManualOptions());
+  ASSERT_FALSE(e.ok());
+  EXPECT_TRUE(e.status().IsCorruption()) << e.status().ToString();
+  EXPECT_NE(std::string(e.status().message()).find("data.rookery is missing"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Envs, EnvironmentTest, ::testing::Values(EnvKind::kMem, EnvKind::kPosix),

@@ -23,23 +23,24 @@ Status StorageEnvironment::FlushNow() {
     upto = ReaderHorizonLocked();
   }
   if (upto <= from) return Status::Ok();
-  const PageTable::PageVersions versions = table_.CollectForFlush(from, upto);
+  const std::vector<PageTable::FlushItem> versions = table_.CollectForFlush(from, upto);
   Hook("flush.after_collect");
   PageNumber end = 0;
   uint64_t bytes = 0;
   Status s;
-  for (const auto& [n, buffer] : versions) {
+  for (const auto& [n, tx, buffer] : versions) {
     s = VerifyPage(buffer->data(), n,
                    "scratch (committed version <= tx " + std::to_string(upto) +
                        ", before flushing into " + data_->path() + ")");
     if (!s.ok()) break;
+    (void)tx;
     end = std::max<PageNumber>(end, n + buffer->run_pages());
     bytes += buffer->bytes();
   }
   if (s.ok()) s = data_->EnsurePages(end);
   for (size_t i = 0; s.ok() && i < versions.size(); ++i) {
-    s = data_->WritePages(versions[i].first, versions[i].second->data(),
-                          versions[i].second->run_pages());
+    s = data_->WritePages(versions[i].page, versions[i].buffer->data(),
+                          versions[i].buffer->run_pages());
   }
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -113,16 +114,18 @@ Status StorageEnvironment::ReleaseJournals() {
   const FileHeader durable = headers_->current();
   const uint64_t keep_from = durable.last_synced_journal;
   if (keep_from == 0) return Status::Ok();
-  std::lock_guard<std::mutex> lock(journal_mu_);
-  const uint64_t last_before = journal_->LastTxInJournal(keep_from - 1);
-  if (last_before > durable.last_synced_tx) {
-    return Status::Internal("journal " + std::to_string(keep_from - 1) + " holds transaction " +
-                            std::to_string(last_before) + " beyond the synced " +
-                            std::to_string(durable.last_synced_tx) + "; not releasing it");
+  {
+    std::lock_guard<std::mutex> lock(journal_mu_);
+    const uint64_t last_before = journal_->LastTxInJournal(keep_from - 1);
+    if (last_before > durable.last_synced_tx) {
+      return Status::Internal("journal " + std::to_string(keep_from - 1) + " holds transaction " +
+                              std::to_string(last_before) + " beyond the synced " +
+                              std::to_string(durable.last_synced_tx) + "; not releasing it");
+    }
+    Status s = journal_->ReleaseJournalsBefore(keep_from);
+    if (!s.ok()) return s.WithContext("release journals of " + dir_);
   }
-  Status s = journal_->ReleaseJournalsBefore(keep_from);
-  if (!s.ok()) return s.WithContext("release journals of " + dir_);
-  Hook("sync.after_release");
+  Hook("sync.after_release");  // no lock held (hooks may call back into the environment)
   return Status::Ok();
 }
 

@@ -208,6 +208,44 @@ TEST_P(FreeSpaceEnvTest, OverflowRunAllocateFreeReuse) {
   EXPECT_EQ(PageNumberOf(*p), first);  // contiguous run from the freed pages
 }
 
+// Pages with unflushed single-page versions are freed and reused inside an overflow run before
+// the next flush: the flush must not write the stale single pages over the run.
+TEST_P(FreeSpaceEnvTest, FlushOfPagesReusedInsideNewerRun) {
+  auto e = Open();
+  ASSERT_NE(e, nullptr);
+  std::vector<PageNumber> pages;
+  {
+    auto tx = e->BeginWrite();
+    for (int i = 0; i < 3; ++i) {
+      auto p = (*tx)->AllocatePages(1);
+      pages.push_back(PageNumberOf(*p));
+      FillPage(*p, pages.back(), i);
+    }
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  {
+    auto tx = e->BeginWrite();
+    ASSERT_TRUE((*tx)->FreePage(pages[1]).ok());
+    ASSERT_TRUE((*tx)->FreePage(pages[2]).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  {
+    auto tx = e->BeginWrite();
+    auto p = (*tx)->AllocatePages(2);
+    ASSERT_EQ(PageNumberOf(*p), pages[1]);  // the two freed pages, reused as one run
+    testing::FillRun(*p, pages[1], 77, 2);
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  ASSERT_TRUE(e->FlushNow().ok());
+  ASSERT_TRUE(e->SyncNow().ok());
+  EXPECT_EQ(e->Report().page_versions, 0u);  // reads below come from the data file
+  auto r = e->BeginRead();
+  auto run = (*r)->GetPage(pages[1]);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(testing::RunValue(*run, pages[1], 2), 77u);
+  EXPECT_EQ(PageValue(*(*r)->GetPage(pages[0]), pages[0]), 0u);
+}
+
 TEST_P(FreeSpaceEnvTest, InvalidUseIsRejected) {
   auto e = Open();
   auto tx = e->BeginWrite();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <set>
 
 namespace rookery::storage {
 
@@ -27,7 +28,7 @@ PageBufferPtr PageTable::Lookup(PageNumber n, uint64_t snapshot) const {
   return nullptr;
 }
 
-PageTable::PageVersions PageTable::CollectForFlush(uint64_t after, uint64_t upto) const {
+std::vector<PageTable::FlushItem> PageTable::CollectForFlush(uint64_t after, uint64_t upto) const {
   std::shared_lock lock(mu_);
   std::vector<PageNumber> pages;
   for (auto it = by_tx_.upper_bound(after); it != by_tx_.end() && it->first <= upto; ++it) {
@@ -35,25 +36,33 @@ PageTable::PageVersions PageTable::CollectForFlush(uint64_t after, uint64_t upto
   }
   std::sort(pages.begin(), pages.end());
   pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
-  // Written in transaction order, not page order: a page may lie inside an overflow run written
-  // by a later transaction than its own last single-page version, and the newer bytes must land
-  // last (the run's image covers the inner page).
-  std::vector<std::pair<uint64_t, std::pair<PageNumber, PageBufferPtr>>> by_tx;
-  by_tx.reserve(pages.size());
+  std::vector<FlushItem> newest;
+  newest.reserve(pages.size());
   for (PageNumber n : pages) {
     const auto& list = versions_.at(n);
     for (auto v = list.rbegin(); v != list.rend(); ++v) {
       if (v->tx <= upto) {
-        by_tx.push_back({v->tx, {n, v->buffer}});
+        newest.push_back(FlushItem{n, v->tx, v->buffer});
         break;
       }
     }
   }
-  std::stable_sort(by_tx.begin(), by_tx.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  PageVersions out;
-  out.reserve(by_tx.size());
-  for (auto& entry : by_tx) out.push_back(std::move(entry.second));
+  lock.unlock();
+  // Newest first: skip a version when newer ones cover all of its pages.
+  std::stable_sort(newest.begin(), newest.end(),
+                   [](const FlushItem& a, const FlushItem& b) { return a.tx > b.tx; });
+  std::set<PageNumber> covered;
+  std::vector<FlushItem> out;
+  out.reserve(newest.size());
+  for (FlushItem& item : newest) {
+    const uint32_t run = item.buffer->run_pages();
+    bool all_covered = true;
+    for (uint32_t i = 0; i < run && all_covered; ++i) all_covered = covered.count(item.page + i);
+    if (all_covered) continue;
+    for (uint32_t i = 0; i < run; ++i) covered.insert(item.page + i);
+    out.push_back(std::move(item));
+  }
+  std::reverse(out.begin(), out.end());  // oldest first: newer bytes land last
   return out;
 }
 

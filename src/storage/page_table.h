@@ -28,14 +28,22 @@ namespace rookery::storage {
 class PageTable {
  public:
   using PageVersions = std::vector<std::pair<PageNumber, PageBufferPtr>>;
+  struct FlushItem {
+    PageNumber page;
+    uint64_t tx;
+    PageBufferPtr buffer;
+  };
 
   // Adds the page images of committed transaction `tx` (ids must increase).
   void AddTransaction(uint64_t tx, const PageVersions& pages);
   // The newest version of page n with id <= snapshot, or null.
   PageBufferPtr Lookup(PageNumber n, uint64_t snapshot) const;
-  // The newest version <= upto of each page written by a transaction in (after, upto], sorted by
-  // page number.
-  PageVersions CollectForFlush(uint64_t after, uint64_t upto) const;
+  // What to write into the data file so that it holds, for every page position, the newest
+  // version <= upto written by a transaction in (after, upto]: the newest version of each page
+  // number, minus versions whose every page a newer version covers (a page reused inside a newer
+  // overflow run), in increasing transaction order so that where a newer run or page overlaps an
+  // older one (the older one was freed), the newer bytes are written last.
+  std::vector<FlushItem> CollectForFlush(uint64_t after, uint64_t upto) const;
   // Drops every version with id <= upto (see the header comment for when this is allowed).
   void DropUpTo(uint64_t upto);
 

@@ -54,6 +54,13 @@ class FaultEnv final : public platform::Env {
     return Status::Ok();
   }
 
+  // The content a tracked file would have after a crash now (nullptr if never synced).
+  const std::string* DurableImage(const std::string& path) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = durable_.find(path);
+    return it == durable_.end() ? nullptr : &it->second;
+  }
+
   Result<std::unique_ptr<platform::File>> OpenFile(const std::string& path,
                                                    const platform::FileOptions& options) override;
   Result<bool> Exists(const std::string& p) override { return base_.Exists(p); }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -66,6 +67,32 @@ inline uint64_t PageValue(const uint8_t* page, PageNumber n) {
   for (size_t i = kPageHeaderSize + 8; i < kPageSize; i += 8) {
     if (LoadU64(page + i) != value * 31 + n + i) {
       ADD_FAILURE() << "page " << n << " body mismatch at " << i;
+      return ~uint64_t{0};
+    }
+  }
+  return value;
+}
+
+// Makes an allocated run of `run` pages an overflow run whose payload is a pattern of `value`.
+inline void FillRun(uint8_t* first, PageNumber n, uint64_t value, uint32_t run) {
+  const uint32_t payload = run * static_cast<uint32_t>(kPageSize) - kPageHeaderSize;
+  first[kOffFlags] = kPageOverflow;
+  StoreU32(first + kOffOverflowSize, payload);
+  StoreU64(first + kPageHeaderSize, value);
+  for (size_t i = kPageHeaderSize + 8; i + 8 <= kPageHeaderSize + payload; i += 8) {
+    StoreU64(first + i, value * 131 + n + i);
+  }
+}
+// The value stored by FillRun; fails the test if the run does not match.
+inline uint64_t RunValue(const uint8_t* first, PageNumber n, uint32_t run) {
+  if (PageRunLength(first) != run) {
+    ADD_FAILURE() << "run at " << n << " has " << PageRunLength(first) << " pages, not " << run;
+    return ~uint64_t{0};
+  }
+  const uint64_t value = LoadU64(first + kPageHeaderSize);
+  for (size_t i = kPageHeaderSize + 8; i + 8 <= size_t{run} * kPageSize; i += 8) {
+    if (LoadU64(first + i) != value * 131 + n + i) {
+      ADD_FAILURE() << "run at " << n << " body mismatch at byte " << i;
       return ~uint64_t{0};
     }
   }
