@@ -114,6 +114,8 @@ class RookeryEngine final : public KvEngine {
 
 }  // namespace
 
-std::unique_ptr<KvEngine> NewRookeryEngine() { return std::make_unique<RookeryEngine>(); }
+std::unique_ptr<KvEngine> NewRookeryEngine() {
+  return std::make_unique<RookeryEngine>();
+}
 
 }  // namespace rookery::bench
