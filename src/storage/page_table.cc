@@ -15,9 +15,14 @@ void PageTable::AddTransaction(uint64_t tx, const PageVersions& pages) {
     info.bytes += buffer->bytes();
     ++version_count_;
   }
+  live_versions_.store(version_count_, std::memory_order_release);
 }
 
 PageBufferPtr PageTable::Lookup(PageNumber n, uint64_t snapshot) const {
+  // Safe without the lock: a reader's snapshot was published after every version it may see was
+  // added (AddTransaction happens-before the commit is published), and versions are only dropped
+  // once flushed and invisible to every reader, so an empty table means "read the data file".
+  if (live_versions_.load(std::memory_order_acquire) == 0) return nullptr;
   std::shared_lock lock(mu_);
   auto it = versions_.find(n);
   if (it == versions_.end()) return nullptr;
@@ -82,6 +87,7 @@ void PageTable::DropUpTo(uint64_t upto) {
     }
   }
   by_tx_.erase(by_tx_.begin(), end);
+  live_versions_.store(version_count_, std::memory_order_release);
 }
 
 uint64_t PageTable::BytesAfter(uint64_t after) const {

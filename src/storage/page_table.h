@@ -13,6 +13,8 @@
 // Threads: thread-safe. Lookups take a shared lock; Add/Drop an exclusive one.
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <map>
 #include <shared_mutex>
@@ -64,6 +66,9 @@ class PageTable {
   std::unordered_map<PageNumber, std::vector<Version>> versions_;  // oldest first
   std::map<uint64_t, TxInfo> by_tx_;
   uint64_t version_count_ = 0;
+  // Mirrors version_count_ for the lock-free fast path of Lookup: when no page has a version in
+  // the table (the common state after a flush), readers go straight to the data file.
+  std::atomic<uint64_t> live_versions_{0};
 };
 
 }  // namespace rookery::storage

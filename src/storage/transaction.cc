@@ -10,17 +10,19 @@ namespace rookery::storage {
 // ---- SnapshotView ----
 
 Result<const uint8_t*> SnapshotView::Get(PageNumber n) {
+  // Only scratch versions are remembered (so that a page read again is not pinned again); a
+  // data-file page needs no cache: the pinned map keeps the pointer valid, and its bytes cannot
+  // change under this snapshot (flush writes only versions this snapshot already sees, and freed
+  // pages are reused only when no reader can see them).
   auto it = cache_.find(n);
   if (it != cache_.end()) return it->second;
-  const uint8_t* page = nullptr;
   if (PageBufferPtr buffer = env_->table_.Lookup(n, snapshot_)) {
-    page = buffer->data();
+    const uint8_t* page = buffer->data();
     buffer_pins_.push_back(std::move(buffer));
-  } else {
-    ROOKERY_ASSIGN_OR_RETURN(page, env_->data_->ReadPage(n, &map_pins_));
+    cache_.emplace(n, page);
+    return page;
   }
-  cache_.emplace(n, page);
-  return page;
+  return env_->data_->ReadPage(n, &map_pins_);
 }
 
 void SnapshotView::Clear() {
