@@ -32,7 +32,7 @@ test("create, list, read the record, delete and create again", async () => {
 
   const record = await store.maintenance.server.send(new GetDatabaseRecordOperation("Shop"));
   assert.equal(record.databaseName, "Shop");
-  assert.equal(await store.maintenance.server.send(new GetDatabaseRecordOperation("nope")), null);
+  assert.equal(await store.maintenance.server.send(new GetDatabaseRecordOperation("nope")) ?? null, null);
 
   await store.maintenance.server.send(new DeleteDatabasesOperation({ databaseNames: ["Shop"], hardDelete: true }));
   names = await store.maintenance.server.send(new GetDatabaseNamesOperation(0, 25));

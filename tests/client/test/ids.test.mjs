@@ -8,6 +8,9 @@ import { startServer, newDatabase } from "./server.mjs";
 class User {
   constructor(name) { this.name = name; }
 }
+class Order {
+  constructor(total) { this.total = total; }
+}
 
 let server;
 let db;
@@ -76,7 +79,7 @@ test("a client-written Raven/Hilo document moves the next range", async () => {
   store.initialize();
   try {
     const session = store.openSession();
-    const order = { total: 1, "@metadata": { "@collection": "Orders" } };
+    const order = new Order(1);
     await session.store(order);
     assert.equal(session.advanced.getDocumentId(order), "orders/1001-A");
     await session.saveChanges();
