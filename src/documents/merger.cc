@@ -93,58 +93,46 @@ void TransactionMerger::Finish(Pending* p, Status s) {
 }
 
 void TransactionMerger::RunGroup(std::deque<Pending*>& group) {
-  if (group.size() == 1 || !TryTogether(group)) {
-    if (group.size() > 1) {
-      std::lock_guard lock(mu_);
-      ++stats_.reruns;
-    }
-    for (Pending* p : group) RunAlone(p);
-  }
-  wake_callers_.notify_all();
-}
-
-bool TransactionMerger::TryTogether(std::deque<Pending*>& group) {
   auto fail_all = [&](const Status& s) {
     for (Pending* p : group) Finish(p, s);
   };
-  auto txn = begin_();
-  if (!txn.ok()) {
-    fail_all(txn.status());
-    return true;
+  while (!group.empty()) {
+    auto txn = begin_();
+    if (!txn.ok()) {
+      fail_all(txn.status());
+      break;
+    }
+    bool retry = false;
+    for (auto it = group.begin(); it != group.end(); ++it) {
+      Status s = (*it)->work(**txn);
+      if (s.ok()) continue;
+      (*txn)->Abort();
+      if (!IsBatchError(s)) {
+        fail_all(s);
+        group.clear();
+        break;
+      }
+      Finish(*it, std::move(s));
+      group.erase(it);
+      retry = true;
+      break;
+    }
+    if (group.empty()) break;
+    if (retry) {
+      std::lock_guard lock(mu_);
+      ++stats_.reruns;
+      continue;
+    }
+    Status s = (*txn)->Commit();
+    if (s.ok()) {
+      std::lock_guard lock(mu_);
+      ++stats_.transactions;
+      stats_.batches += group.size();
+    }
+    fail_all(s);  // OK for every batch when the commit succeeded
+    break;
   }
-  for (Pending* p : group) {
-    Status s = p->work(**txn);
-    if (s.ok()) continue;
-    (*txn)->Abort();
-    if (IsBatchError(s)) return false;
-    fail_all(s);
-    return true;
-  }
-  Status s = (*txn)->Commit();
-  if (s.ok()) {
-    std::lock_guard lock(mu_);
-    ++stats_.transactions;
-    stats_.batches += group.size();
-  }
-  fail_all(s);  // OK for every batch when the commit succeeded
-  return true;
-}
-
-void TransactionMerger::RunAlone(Pending* p) {
-  auto txn = begin_();
-  if (!txn.ok()) return Finish(p, txn.status());
-  Status s = p->work(**txn);
-  if (!s.ok()) {
-    (*txn)->Abort();
-    return Finish(p, std::move(s));
-  }
-  s = (*txn)->Commit();
-  if (s.ok()) {
-    std::lock_guard lock(mu_);
-    ++stats_.transactions;
-    ++stats_.batches;
-  }
-  Finish(p, std::move(s));
+  wake_callers_.notify_all();
 }
 
 }  // namespace rookery::documents

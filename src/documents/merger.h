@@ -8,9 +8,12 @@
 // Isolation of failures:
 //   * A batch whose Work returns a batch error (kConflict, kInvalidArgument, kNotFound,
 //     kAlreadyExists: see IsBatchError) must have no effect, while the others still commit. The
-//     writer aborts the shared transaction and re-runs the group one batch per transaction; the
-//     failing batch's transaction is aborted and its caller gets its error. Work must therefore be
-//     re-runnable: it may be called more than once and only its last call's outputs count.
+//     writer aborts the shared transaction, gives that batch its error, and re-runs the rest of
+//     the group together in a new transaction (repeating while batches fail). The failed batch
+//     saw exactly the state it would have seen had it run alone in queue order (committed data
+//     plus the batches before it, which re-run identically), so the outcome is the serial
+//     execution of the queue with failed batches as no-ops. Work must therefore be re-runnable:
+//     it may be called more than once and only its last call's outputs count.
 //   * Any other failure (a storage error from Work, Begin or Commit) fails every batch of that
 //     transaction with that error; nothing of it is committed.
 //
@@ -49,7 +52,7 @@ class MergedTransaction {
 struct MergerStats {
   uint64_t transactions = 0;  // transactions committed
   uint64_t batches = 0;       // batches committed
-  uint64_t reruns = 0;        // groups re-run one batch per transaction after a batch error
+  uint64_t reruns = 0;        // transactions re-run without a batch that failed
 };
 
 class TransactionMerger {
@@ -83,11 +86,8 @@ class TransactionMerger {
   };
 
   void Run();
+  // Runs the group in one transaction, dropping batches that fail with a batch error.
   void RunGroup(std::deque<Pending*>& group);
-  // Runs `group` in one transaction; returns false (with nothing committed and no result set) if
-  // a batch error needs the group re-run one by one.
-  bool TryTogether(std::deque<Pending*>& group);
-  void RunAlone(Pending* p);
   void Finish(Pending* p, Status s);
 
   BeginFn begin_;

@@ -89,6 +89,7 @@ TEST(Merger, QueuedBatchesShareOneCommitAndAFailingOneIsIsolated) {
   }
   EXPECT_EQ(m.stats().reruns, 1u);
   EXPECT_EQ(m.stats().batches, 7u);
+  EXPECT_EQ(store.commits, 1);  // the other seven still share one commit
 }
 
 TEST(Merger, AllGoodBatchesOneCommit) {
