@@ -122,7 +122,12 @@ struct DatabaseStats {
   std::string change_vector;  // of the last write, "" when empty
   uint64_t size_on_disk = 0;
   uint64_t temp_bytes = 0;                   // scratch
-  std::vector<CollectionStats> collections;  // sorted by name
+  std::vector<CollectionStats> collections;  // sorted by lower-cased name
+  // Transaction merger figures since open: storage transactions committed by the merger and the
+  // batches they carried (batches > transactions when concurrent writes were merged).
+  uint64_t write_transactions = 0;
+  uint64_t write_batches = 0;
+  uint64_t merger_queue = 0;  // batches waiting right now
 };
 
 class Database {
@@ -137,9 +142,14 @@ class Database {
 
   // Executes the commands as one atomic batch through the merger; results in command order.
   // A change-vector violation is kConflict with RavenDB's message ("Document users/1 has change
-  // vector A:4-x, but Put was called with change vector 'A:9-y'. Optimistic concurrency
-  // violation, transaction will be aborted."); an invalid command is kInvalidArgument. Either way
-  // nothing of the batch is written.
+  // vector A:4-x, but Put was called with change vector A:9-y. Optimistic concurrency
+  // violation, transaction will be aborted."; "... but Put was called with expecting new
+  // document. ..." for ""; "Document users/1 does not exist, but Put was called with change
+  // vector: A:9-y. ..." when missing; "Delete" instead of "Put" for deletes); an invalid command
+  // is kInvalidArgument (also a PUT that would change an existing document's collection, with
+  // RavenDB's "Changing 'users/1' from 'Users' to 'People' via update is not supported." text).
+  // Either way nothing of the batch is written. A PUT of an existing id stores the casing of
+  // that PUT. An empty command list writes nothing and returns no results.
   virtual Result<std::vector<CommandResult>> Execute(std::vector<Command> commands) = 0;
 
   virtual Result<std::optional<Document>> Get(std::string_view id) = 0;
