@@ -194,7 +194,7 @@ Status Stats(const HttpRequest&, HttpResponse& res, Database& db) {
   w.Field("Pager", "Rookery.Storage");
   w.Field("LastDocEtag", s.last_etag);
   w.Field("LastDatabaseEtag", s.last_etag);
-  w.Field("NumberOfTransactionMergerQueueOperations", 0);
+  w.Field("NumberOfTransactionMergerQueueOperations", s.merger_queue);
   w.Key("LastIndexingTime").Null();
   WriteSize(w, "SizeOnDisk", s.size_on_disk);
   WriteSize(w, "TempBuffersSizeOnDisk", s.temp_bytes);

@@ -5,6 +5,10 @@ import { rmSync } from "node:fs";
 import { DocumentStore, CreateDatabaseOperation, GetDatabaseNamesOperation } from "ravendb";
 import { startServer, tempDir } from "./server.mjs";
 
+class Thing {
+  constructor(name) { this.name = name; }
+}
+
 test("documents survive a server restart", async () => {
   const dir = tempDir();
   try {
@@ -15,7 +19,7 @@ test("documents survive a server restart", async () => {
       await store.maintenance.server.send(new CreateDatabaseOperation({ databaseName: "durable" }));
       const session = store.openSession();
       await session.store({ name: "kept", "@metadata": { "@collection": "Things" } }, "things/1");
-      await session.store({ name: "hilo", "@metadata": { "@collection": "Things" } });
+      await session.store(new Thing("hilo"));  // HiLo: things/1-A
       await session.saveChanges();
     } finally {
       store.dispose();
@@ -34,7 +38,7 @@ test("documents survive a server restart", async () => {
       assert.equal(all.length, 2);
       // HiLo continues after the range of the first run.
       const s2 = store.openSession();
-      const next = { name: "after", "@metadata": { "@collection": "Things" } };
+      const next = new Thing("after");
       await s2.store(next);
       await s2.saveChanges();
       const ids = all.map((d) => session.advanced.getDocumentId(d));
