@@ -16,7 +16,7 @@ CMAKE_EXTRA ?=
 BENCH_BUILD_DIR ?= build-bench
 BENCH_ARGS ?=
 
-.PHONY: all deps configure build run test asan format-check ci clean bench-storage
+.PHONY: all deps configure build run test client-deps asan format-check ci clean bench-storage
 
 all: build
 
@@ -33,8 +33,18 @@ build: configure
 run: build
 	./$(BUILD_DIR)/rookery serve $(ARGS)
 
-test: build
+test: build client-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# node_modules of the RavenDB client tests (tests/client): `npm ci` when missing or older than
+# package-lock.json (npm writes node_modules/.package-lock.json on every install).
+CLIENT_DIR := tests/client
+client-deps:
+	@if [ ! -f $(CLIENT_DIR)/node_modules/.package-lock.json ] || \
+	    [ $(CLIENT_DIR)/package-lock.json -nt $(CLIENT_DIR)/node_modules/.package-lock.json ]; then \
+	  echo "npm ci in $(CLIENT_DIR)"; \
+	  (cd $(CLIENT_DIR) && npm ci --no-audit --no-fund --loglevel=error); \
+	fi
 
 # Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (CI runs this too).
 asan:

@@ -30,6 +30,15 @@ void SetErrorFromStatus(HttpResponse& res, std::string_view url, const Status& s
       http = 400;
       type = kBadRequest;
       break;
+    case Code::kConflict:
+    case Code::kAlreadyExists:
+      http = 409;
+      type = kConcurrency;
+      break;
+    case Code::kNotFound:
+      http = 404;
+      type = kDocumentDoesNotExist;
+      break;
     case Code::kNotSupported:
       http = 501;
       type = kNotSupported;
@@ -45,7 +54,16 @@ void SetErrorFromStatus(HttpResponse& res, std::string_view url, const Status& s
     default:
       break;
   }
-  SetError(res, http, url, type, status.ToString());
+  // Lower-layer internals (corruption, I/O) keep their code name; client-facing refusals read
+  // better without it.
+  const bool plain = http != 500;
+  SetError(res, http, url, type, plain ? std::string(status.message()) : status.ToString());
+}
+
+void SetDatabaseMissing(HttpResponse& res, std::string_view url, std::string_view name) {
+  SetError(res, 503, url, kDatabaseDoesNotExist,
+           "Database '" + std::string(name) + "' was not found");
+  res.SetHeader("Database-Missing", std::string(name));
 }
 
 }  // namespace rookery::server

@@ -6,6 +6,8 @@
 #include "base/logging.h"
 #include "json/writer.h"
 #include "server/build_info.h"
+#include "server/database_registry.h"
+#include "server/handlers.h"
 #include "server/http_server.h"
 #include "server/router.h"
 
@@ -38,7 +40,14 @@ class ServerImpl final : public Server {
     }
     lock_ = std::move(lock).value();
 
+    registry_ = std::make_unique<DatabaseRegistry>(*env_, settings_.data_dir);
+    ROOKERY_RETURN_IF_ERROR(registry_->Init());
+    context_.registry = registry_.get();
+    context_.topology_id = NewGuid();
+    // Requests carry Host (HTTP/1.1 requires it); this is only for those that do not.
+    context_.fallback_url = settings_.Url();
     router_.Add("GET", "/build/version", HandleBuildVersion);
+    AddAllRoutes(router_, context_);
 
     HttpServerOptions http;
     http.bind_address = settings_.bind;
@@ -66,6 +75,10 @@ class ServerImpl final : public Server {
       http_.reset();
       log::Info("server stopped");
     }
+    if (registry_) {
+      registry_->CloseAll();
+      registry_.reset();
+    }
     lock_.reset();
   }
 
@@ -73,6 +86,8 @@ class ServerImpl final : public Server {
   Settings settings_;
   std::unique_ptr<platform::Env> env_;
   std::unique_ptr<platform::FileLock> lock_;
+  std::unique_ptr<DatabaseRegistry> registry_;
+  ServerContext context_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
 };

@@ -1,7 +1,8 @@
 // Server: the running Rookery server, assembled from settings.
 //
 // Owns the Env (PosixEnv, or MemEnv when RunInMemory), the data directory (locked against a second
-// server), the routes and the HTTP listener. Start() returns once the listener accepts
+// server), the database registry (databases under <data-dir>/Databases), the routes and the HTTP
+// listener. Start() returns once the listener accepts
 // connections; Stop() finishes in-flight requests and closes everything.
 #pragma once
 

@@ -126,7 +126,7 @@ std::string ServerProcess::Stderr() {
   return stderr_buf_;
 }
 
-HttpConnection::HttpConnection(int port) {
+HttpConnection::HttpConnection(int port) : port_(port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -151,7 +151,9 @@ HttpReply HttpConnection::Request(const std::string& method, const std::string& 
                                   const std::string& body, const std::string& extra_headers) {
   HttpReply reply;
   if (fd_ < 0) return reply;
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers;
+  std::string req = method + " " + target +
+                    " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\n" +
+                    extra_headers;
   req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   size_t sent = 0;
   while (sent < req.size()) {

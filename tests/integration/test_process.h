@@ -54,6 +54,7 @@ class HttpConnection {
 
  private:
   int fd_ = -1;
+  int port_ = 0;
   std::string buf_;
 };
 

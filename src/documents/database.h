@@ -1,0 +1,170 @@
+// Database: one RavenDB-style document database on its own storage environment.
+//
+// Documents are JSON objects with an "@metadata" object, identified by an id that is compared
+// case-insensitively and stored with its original casing. Each write gets the next etag of the
+// database's sequence and a change vector "<node>:<etag>-<database id>". Deletes leave tombstones.
+// Collections come from "@metadata.@collection" ("@empty" when absent). Byte layout of what is
+// stored: docs/formats/documents.md.
+//
+// Writes: every write goes through one transaction merger (architecture.md habit 4): concurrent
+// callers' batches are executed together in one storage transaction and share one journal write.
+// A batch is atomic: if any of its commands fails (e.g. a change-vector mismatch), none of its
+// effects is visible and other callers' batches merged with it are unaffected. A write returns
+// once it is durable.
+//
+// Reads see a consistent snapshot of committed writes (one snapshot per call).
+//
+// Threads: all methods are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/result.h"
+#include "json/value.h"
+#include "platform/env.h"
+
+namespace rookery::documents {
+
+struct DatabaseOptions {
+  std::string node_tag = "A";
+};
+
+// A stored document as clients see it.
+struct Document {
+  std::string id;             // original casing
+  std::string collection;     // "@empty" when the document has none
+  std::string change_vector;  // "A:5-<database id>"
+  uint64_t etag = 0;
+  std::string last_modified;  // ISO-8601 UTC, 7 fractional digits: 2024-05-01T10:20:30.1234567Z
+  std::string flags;          // "" or e.g. "HasRevisions"
+  // The full document as JSON text, with "@metadata" holding @collection (unless @empty), @id,
+  // @change-vector, @last-modified and @flags (when non-empty), plus the client's own metadata.
+  std::string json;
+};
+
+// Optimistic concurrency: nullopt = no check; "" = the document must not exist; otherwise the
+// current change vector must be exactly this.
+using ExpectedChangeVector = std::optional<std::string>;
+
+struct PutCommand {
+  // "" or absent: a new GUID; ending in '/': prefix + 19-digit etag + "-<node>"; ending in '|':
+  // prefix (with '|' replaced by '/') + the next identity of that prefix; otherwise as given.
+  std::string id;
+  json::Value document;  // an object; server-owned metadata keys in it are replaced
+  ExpectedChangeVector expected_change_vector;
+};
+
+struct DeleteCommand {
+  std::string id;
+  ExpectedChangeVector expected_change_vector;
+};
+
+using Command = std::variant<PutCommand, DeleteCommand>;
+
+struct PutResult {
+  std::string id;  // the final id (generated ids resolved)
+  std::string collection;
+  std::string change_vector;
+  std::string last_modified;
+  std::string flags;
+};
+
+struct DeleteResult {
+  std::string id;
+  bool deleted = false;       // false when the document did not exist
+  std::string change_vector;  // of the tombstone; "" when nothing was deleted
+};
+
+using CommandResult = std::variant<PutResult, DeleteResult>;
+
+struct StartsWithQuery {
+  std::string prefix;   // case-insensitive
+  std::string matches;  // '|'-separated wildcard patterns (*, ?) on the rest of the id; "" = all
+  std::string exclude;  // same syntax; matching ids are skipped
+  std::string start_after;  // id to continue after ("" = from the start)
+  uint64_t start = 0;       // results to skip
+  uint64_t page_size = 25;
+};
+
+struct HiLoRequest {
+  std::string tag;
+  uint64_t last_batch_size = 0;
+  std::string last_range_at;  // ISO-8601 or "" / unparsable
+  uint64_t last_max = 0;
+  std::string separator = "/";
+};
+
+struct HiLoRange {
+  std::string prefix;  // tag + separator
+  uint64_t low = 0;
+  uint64_t high = 0;
+  uint64_t last_size = 0;
+  std::string server_tag;
+  std::string last_range_at;  // now, ISO-8601 7 digits
+};
+
+struct CollectionStats {
+  std::string name;
+  uint64_t count = 0;
+};
+
+struct DatabaseStats {
+  uint64_t documents = 0;
+  uint64_t tombstones = 0;
+  uint64_t last_etag = 0;
+  std::string database_id;
+  std::string change_vector;  // of the last write, "" when empty
+  uint64_t size_on_disk = 0;
+  uint64_t temp_bytes = 0;                   // scratch
+  std::vector<CollectionStats> collections;  // sorted by lower-cased name
+  // Transaction merger figures since open: storage transactions committed by the merger and the
+  // batches they carried (batches > transactions when concurrent writes were merged).
+  uint64_t write_transactions = 0;
+  uint64_t write_batches = 0;
+  uint64_t merger_queue = 0;  // batches waiting right now
+};
+
+class Database {
+ public:
+  // Opens (creating if needed) the database stored in `dir`.
+  static Result<std::unique_ptr<Database>> Open(platform::Env& env, std::string dir,
+                                                DatabaseOptions options = {});
+  virtual ~Database() = default;
+
+  // 22-character base64 id chosen at creation and kept for the database's life.
+  virtual const std::string& database_id() const = 0;
+
+  // Executes the commands as one atomic batch through the merger; results in command order.
+  // A change-vector violation is kConflict with RavenDB's message ("Document users/1 has change
+  // vector A:4-x, but Put was called with change vector A:9-y. Optimistic concurrency
+  // violation, transaction will be aborted."; "... but Put was called with expecting new
+  // document. ..." for ""; "Document users/1 does not exist, but Put was called with change
+  // vector: A:9-y. ..." when missing; "Delete" instead of "Put" for deletes); an invalid command
+  // is kInvalidArgument (also a PUT that would change an existing document's collection, with
+  // RavenDB's "Changing 'users/1' from 'Users' to 'People' via update is not supported." text).
+  // Either way nothing of the batch is written. A PUT of an existing id stores the casing of
+  // that PUT. An empty command list writes nothing and returns no results.
+  virtual Result<std::vector<CommandResult>> Execute(std::vector<Command> commands) = 0;
+
+  virtual Result<std::optional<Document>> Get(std::string_view id) = 0;
+  // One entry per id, in order, nullopt for missing ids (one snapshot for all).
+  virtual Result<std::vector<std::optional<Document>>> GetMany(
+      const std::vector<std::string>& ids) = 0;
+  // Ids starting with the prefix, ordered by id (case-insensitively).
+  virtual Result<std::vector<Document>> GetStartingWith(const StartsWithQuery& query) = 0;
+
+  // HiLo ranges kept in the document "Raven/Hilo/<tag>" (field Max, collection "@hilo"),
+  // following RavenDB's capacity rules (protocol.md §7.7).
+  virtual Result<HiLoRange> NextHiLo(const HiLoRequest& request) = 0;
+  virtual Status ReturnHiLo(std::string_view tag, uint64_t end, uint64_t last) = 0;
+
+  virtual Result<DatabaseStats> Stats() = 0;
+};
+
+}  // namespace rookery::documents

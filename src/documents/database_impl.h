@@ -1,0 +1,105 @@
+// The concrete Database (database.h) and the write context its merged transactions run in.
+// Internal to the documents layer; tests include it for the merger's pause/resume.
+//
+// Split by concern: database.cc (open, reads, stats), write_context.cc (one merged storage
+// transaction with cached trees and the etag counter), document_store.cc (PUT and DELETE),
+// starts_with.cc (prefix listing), hilo.cc (HiLo ranges).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "documents/database.h"
+#include "documents/layout.h"
+#include "documents/merger.h"
+#include "storage/store.h"
+
+namespace rookery::documents {
+
+// What a write needs to know about its database; fixed after open.
+struct DatabaseInfo {
+  platform::Env* env = nullptr;
+  std::string node_tag;
+  std::string database_id;
+};
+
+// A document record copied out of the store (the layout's views point into `bytes`).
+struct StoredDocument {
+  StoredDocument() = default;
+  StoredDocument(const StoredDocument&) = delete;
+  StoredDocument& operator=(const StoredDocument&) = delete;
+  std::string bytes;
+  layout::DocumentRecord record;
+};
+
+// One merged storage write transaction. The etag counter lives here (loaded at begin, stored at
+// commit), so an aborted transaction leaves no trace anywhere.
+class WriteContext final : public MergedTransaction {
+ public:
+  static Result<std::unique_ptr<WriteContext>> Begin(storage::Store& store,
+                                                     const DatabaseInfo& info);
+  Status Commit() override;
+  void Abort() override;
+
+  const DatabaseInfo& info() const { return info_; }
+  uint64_t last_etag() const { return last_etag_; }
+  uint64_t NextEtag() { return ++last_etag_; }
+  // The next identity of `prefix` (already lowered), persisted in the meta tree.
+  Result<uint64_t> NextIdentity(std::string_view lowered_prefix);
+
+  // Fills *doc (whose record views its bytes: do not copy or move it) if the document exists.
+  Result<bool> LoadDocument(std::string_view lowered_id, StoredDocument* doc);
+
+  storage::Tree* docs = nullptr;
+  storage::Tree* docs_by_etag = nullptr;
+  storage::Tree* tombstones = nullptr;
+  storage::Tree* tombstones_by_etag = nullptr;
+  storage::Tree* collections = nullptr;
+  storage::Tree* meta = nullptr;
+
+ private:
+  WriteContext(std::unique_ptr<storage::StoreWriteTransaction> txn, const DatabaseInfo& info)
+      : txn_(std::move(txn)), info_(info) {}
+  std::unique_ptr<storage::StoreWriteTransaction> txn_;
+  const DatabaseInfo& info_;
+  uint64_t last_etag_ = 0;
+  uint64_t loaded_etag_ = 0;
+};
+
+// Command execution inside a write context (document_store.cc).
+Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command);
+Result<DeleteResult> ExecuteDelete(WriteContext& ctx, const DeleteCommand& command);
+// Adds `delta` (+1 / -1) to the count of `collection`.
+Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta);
+
+Document ToDocument(const layout::DocumentRecord& record);
+
+class DatabaseImpl final : public Database {
+ public:
+  static Result<std::unique_ptr<DatabaseImpl>> OpenImpl(platform::Env& env, std::string dir,
+                                                        DatabaseOptions options);
+  ~DatabaseImpl() override;
+
+  const std::string& database_id() const override { return info_.database_id; }
+  Result<std::vector<CommandResult>> Execute(std::vector<Command> commands) override;
+  Result<std::optional<Document>> Get(std::string_view id) override;
+  Result<std::vector<std::optional<Document>>> GetMany(
+      const std::vector<std::string>& ids) override;
+  Result<std::vector<Document>> GetStartingWith(const StartsWithQuery& query) override;
+  Result<HiLoRange> NextHiLo(const HiLoRequest& request) override;
+  Status ReturnHiLo(std::string_view tag, uint64_t end, uint64_t last) override;
+  Result<DatabaseStats> Stats() override;
+
+  TransactionMerger& merger() { return *merger_; }
+
+ private:
+  DatabaseImpl(std::unique_ptr<storage::Store> store, DatabaseInfo info);
+  Status Initialize();  // creates the trees, the format marker and the database id
+
+  std::unique_ptr<storage::Store> store_;
+  DatabaseInfo info_;
+  std::unique_ptr<TransactionMerger> merger_;
+};
+
+}  // namespace rookery::documents

@@ -1,0 +1,57 @@
+#include "documents/database_impl.h"
+
+namespace rookery::documents {
+
+Result<std::unique_ptr<WriteContext>> WriteContext::Begin(storage::Store& store,
+                                                          const DatabaseInfo& info) {
+  ROOKERY_ASSIGN_OR_RETURN(auto txn, store.BeginWrite());
+  std::unique_ptr<WriteContext> ctx(new WriteContext(std::move(txn), info));
+  storage::StoreWriteTransaction& t = *ctx->txn_;
+  ROOKERY_ASSIGN_OR_RETURN(ctx->docs, t.OpenOrCreateTree(layout::kDocsTree));
+  ROOKERY_ASSIGN_OR_RETURN(ctx->docs_by_etag, t.OpenOrCreateTree(layout::kDocsByEtagTree));
+  ROOKERY_ASSIGN_OR_RETURN(ctx->tombstones, t.OpenOrCreateTree(layout::kTombstonesTree));
+  ROOKERY_ASSIGN_OR_RETURN(ctx->tombstones_by_etag,
+                           t.OpenOrCreateTree(layout::kTombstonesByEtagTree));
+  ROOKERY_ASSIGN_OR_RETURN(ctx->collections, t.OpenOrCreateTree(layout::kCollectionsTree));
+  ROOKERY_ASSIGN_OR_RETURN(ctx->meta, t.OpenOrCreateTree(layout::kMetaTree));
+  std::string value;
+  ROOKERY_ASSIGN_OR_RETURN(bool found, ctx->meta->Get(layout::kLastEtagKey, &value));
+  if (found) {
+    ROOKERY_ASSIGN_OR_RETURN(ctx->loaded_etag_, layout::DecodeU64(value, "meta/last-etag"));
+  }
+  ctx->last_etag_ = ctx->loaded_etag_;
+  return ctx;
+}
+
+Status WriteContext::Commit() {
+  if (last_etag_ != loaded_etag_) {
+    ROOKERY_RETURN_IF_ERROR(meta->Put(layout::kLastEtagKey, layout::EncodeU64(last_etag_)));
+  }
+  return txn_->Commit();
+}
+
+void WriteContext::Abort() {
+  txn_->Abort();
+}
+
+Result<uint64_t> WriteContext::NextIdentity(std::string_view lowered_prefix) {
+  std::string key(layout::kIdentityKeyPrefix);
+  key.append(lowered_prefix);
+  std::string value;
+  ROOKERY_ASSIGN_OR_RETURN(bool found, meta->Get(key, &value));
+  uint64_t last = 0;
+  if (found) {
+    ROOKERY_ASSIGN_OR_RETURN(last, layout::DecodeU64(value, "meta/" + key));
+  }
+  ROOKERY_RETURN_IF_ERROR(meta->Put(key, layout::EncodeU64(last + 1)));
+  return last + 1;
+}
+
+Result<bool> WriteContext::LoadDocument(std::string_view lowered_id, StoredDocument* doc) {
+  ROOKERY_ASSIGN_OR_RETURN(bool found, docs->Get(lowered_id, &doc->bytes));
+  if (!found) return false;
+  ROOKERY_ASSIGN_OR_RETURN(doc->record, layout::DecodeDocument(doc->bytes, lowered_id));
+  return true;
+}
+
+}  // namespace rookery::documents

@@ -1,0 +1,54 @@
+// The RavenDB-compatible endpoints (protocol.md), split by concern:
+//   handlers_server.cc     topology, cluster, database administration (§5, §6)
+//   handlers_docs.cc       /docs: load, includes, startsWith, put, delete, head (§7.2-§7.4)
+//   handlers_batch.cc      bulk_docs, hilo, stats (§7.5, §7.7, §9.5)
+//   handlers_multi_get.cc  multi_get (§12)
+// docs/compatibility.md lists what each endpoint supports.
+//
+// Threads: handlers run concurrently on the HTTP worker threads; they share only the context,
+// whose members are thread-safe or immutable once the server runs.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "documents/database.h"
+#include "server/database_registry.h"
+#include "server/http.h"
+#include "server/router.h"
+
+namespace rookery::server {
+
+struct ServerContext {
+  DatabaseRegistry* registry = nullptr;
+  const Router* router = nullptr;  // multi_get dispatches sub-requests through it
+  std::string node_tag = "A";
+  std::string topology_id;   // a GUID, fixed for the server's life
+  std::string fallback_url;  // when a request has no Host header
+};
+
+void AddServerRoutes(Router& router, ServerContext& context);
+void AddDocumentRoutes(Router& router, ServerContext& context);
+void AddBatchRoutes(Router& router, ServerContext& context);
+void AddMultiGetRoute(Router& router, ServerContext& context);
+
+inline void AddAllRoutes(Router& router, ServerContext& context) {
+  context.router = &router;
+  AddServerRoutes(router, context);
+  AddDocumentRoutes(router, context);
+  AddBatchRoutes(router, context);
+  AddMultiGetRoute(router, context);
+}
+
+// A handler of a database route: returns a non-OK Status to answer an error (SetErrorFromStatus).
+using DocumentsHandler =
+    std::function<Status(const HttpRequest&, HttpResponse&, documents::Database&)>;
+// Resolves the database (503 + Database-Missing when unknown) and maps the handler's Status.
+Router::DatabaseHandler WithDatabase(ServerContext& context, DocumentsHandler handler);
+
+// A new random GUID in the 8-4-4-4-12 form.
+std::string NewGuid();
+
+}  // namespace rookery::server
