@@ -50,7 +50,8 @@ TEST(Layout, EtagKeysSortNumerically) {
   EXPECT_FALSE(DecodeEtagKey("abc").ok());
   EXPECT_EQ(DecodeU64(EncodeU64(42), "x").value(), 42u);
   EXPECT_FALSE(DecodeU64("1234", "x").ok());
-  auto c = DecodeCollection(EncodeCollection(3, "Users"), "users");
+  const std::string encoded = EncodeCollection(3, "Users");  // the result views it
+  auto c = DecodeCollection(encoded, "users");
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->first, 3u);
   EXPECT_EQ(c->second, "Users");
