@@ -24,23 +24,7 @@ bool IsServerOwned(std::string_view key) {
 }
 
 std::string_view TypeName(const json::Value& v) {
-  switch (v.type()) {
-    case json::Type::kNull:
-      return "null";
-    case json::Type::kBool:
-      return "a boolean";
-    case json::Type::kInt:
-    case json::Type::kUint:
-    case json::Type::kDouble:
-      return "a number";
-    case json::Type::kString:
-      return "a string";
-    case json::Type::kArray:
-      return "an array";
-    case json::Type::kObject:
-      return "an object";
-  }
-  return "a value";
+  return json::TypeDescription(v.type());
 }
 
 // Checks the document's shape; returns its collection ("@empty" when none).

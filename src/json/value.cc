@@ -239,4 +239,24 @@ bool Value::operator==(const Value& other) const {
   }
 }
 
+std::string_view TypeDescription(Type type) {
+  switch (type) {
+    case Type::kNull:
+      return "null";
+    case Type::kBool:
+      return "a boolean";
+    case Type::kInt:
+    case Type::kUint:
+    case Type::kDouble:
+      return "a number";
+    case Type::kString:
+      return "a string";
+    case Type::kArray:
+      return "an array";
+    case Type::kObject:
+      return "an object";
+  }
+  return "a value";
+}
+
 }  // namespace rookery::json

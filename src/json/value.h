@@ -97,6 +97,9 @@ struct ParseOptions {
   uint32_t max_depth = 512;
 };
 
+// "null", "a boolean", "a number", "a string", "an array", "an object": for error messages.
+std::string_view TypeDescription(Type type);
+
 // Parses one JSON text (RFC 8259; surrounding whitespace allowed, nothing else). Errors are
 // kInvalidArgument with a message like
 //   "invalid JSON at line 3, column 14 (byte 52): expected ',' or '}' after an object member"

@@ -2,6 +2,18 @@
 
 namespace rookery::platform {
 
+std::string NormalizePath(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    if (c == '/' && !out.empty() && out.back() == '/') continue;
+    out += c;
+  }
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  while (out.size() > 2 && out.compare(0, 2, "./") == 0) out.erase(0, 2);
+  return out.empty() ? "." : out;
+}
+
 std::string JoinPath(std::string_view a, std::string_view b) {
   if (a.empty()) return std::string(b);
   if (b.empty()) return std::string(a);

@@ -128,6 +128,9 @@ std::unique_ptr<Env> NewPosixEnv();
 std::unique_ptr<Env> NewMemEnv();
 inline constexpr uint64_t kMemFileMaxSize = uint64_t{16} << 30;
 
+// Collapses repeated '/', drops a trailing '/' and leading "./" ("a//b/" -> "a/b", "" -> ".").
+// Used by the in-memory Envs, whose paths are map keys.
+std::string NormalizePath(std::string_view path);
 // Joins path pieces with exactly one '/' between them.
 std::string JoinPath(std::string_view a, std::string_view b);
 // The directory part of a path ("a/b/c" -> "a/b", "c" -> ".").

@@ -5,15 +5,7 @@
 namespace rookery::platform {
 
 std::string Normalize(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  for (char c : path) {
-    if (c == '/' && !out.empty() && out.back() == '/') continue;
-    out += c;
-  }
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  while (out.size() > 2 && out.compare(0, 2, "./") == 0) out.erase(0, 2);
-  return out.empty() ? "." : out;
+  return NormalizePath(path);
 }
 
 // ---- Tree ----

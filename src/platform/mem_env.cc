@@ -21,18 +21,6 @@ namespace {
 
 constexpr uint64_t kCommitChunk = uint64_t{1} << 20;
 
-std::string Normalize(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  for (char c : path) {
-    if (c == '/' && !out.empty() && out.back() == '/') continue;
-    out += c;
-  }
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  while (out.size() > 2 && out.compare(0, 2, "./") == 0) out.erase(0, 2);
-  return out.empty() ? "." : out;
-}
-
 class MemFileData {
  public:
   MemFileData() {
@@ -176,7 +164,7 @@ class MemEnv final : public Env {
  public:
   Result<std::unique_ptr<File>> OpenFile(const std::string& raw_path,
                                          const FileOptions& options) override {
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     std::lock_guard<std::mutex> lock(mu_);
     if (dirs_.count(path)) return Status::InvalidArgument(path + " is a directory");
     auto it = files_.find(path);
@@ -199,18 +187,18 @@ class MemEnv final : public Env {
   }
 
   Result<bool> Exists(const std::string& raw_path) override {
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     std::lock_guard<std::mutex> lock(mu_);
     return files_.count(path) > 0 || HasDir(path);
   }
 
   Result<bool> IsDirectory(const std::string& raw_path) override {
     std::lock_guard<std::mutex> lock(mu_);
-    return HasDir(Normalize(raw_path));
+    return HasDir(NormalizePath(raw_path));
   }
 
   Result<uint64_t> FileSize(const std::string& raw_path) override {
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     std::lock_guard<std::mutex> lock(mu_);
     auto it = files_.find(path);
     if (it == files_.end()) return Status::NotFound("stat " + path + ": no such file");
@@ -218,13 +206,13 @@ class MemEnv final : public Env {
   }
 
   Status CreateDir(const std::string& raw_path) override {
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     std::lock_guard<std::mutex> lock(mu_);
     return CreateDirLocked(path);
   }
 
   Status CreateDirs(const std::string& raw_path) override {
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::string> chain;
     for (std::string p = path; !HasDir(p); p = DirName(p)) chain.push_back(p);
@@ -235,14 +223,14 @@ class MemEnv final : public Env {
   }
 
   Status RemoveFile(const std::string& raw_path) override {
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     std::lock_guard<std::mutex> lock(mu_);
     if (files_.erase(path) == 0) return Status::NotFound("unlink " + path + ": no such file");
     return Status::Ok();
   }
 
   Status RemoveDir(const std::string& raw_path) override {
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     std::lock_guard<std::mutex> lock(mu_);
     if (!dirs_.count(path)) return Status::NotFound("rmdir " + path + ": no such directory");
     if (!ChildrenLocked(path).empty()) {
@@ -253,7 +241,7 @@ class MemEnv final : public Env {
   }
 
   Status RemoveAll(const std::string& raw_path) override {
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     std::lock_guard<std::mutex> lock(mu_);
     const std::string prefix = path + "/";
     files_.erase(path);
@@ -264,7 +252,7 @@ class MemEnv final : public Env {
   }
 
   Status Rename(const std::string& raw_from, const std::string& raw_to) override {
-    const std::string from = Normalize(raw_from), to = Normalize(raw_to);
+    const std::string from = NormalizePath(raw_from), to = NormalizePath(raw_to);
     std::lock_guard<std::mutex> lock(mu_);
     auto it = files_.find(from);
     if (it == files_.end()) {
@@ -281,20 +269,20 @@ class MemEnv final : public Env {
 
   Status SyncDir(const std::string& raw_path) override {
     std::lock_guard<std::mutex> lock(mu_);
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     if (!HasDir(path)) return Status::NotFound("sync " + path + ": no such directory");
     return Status::Ok();
   }
 
   Result<std::vector<std::string>> ListDir(const std::string& raw_path) override {
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     std::lock_guard<std::mutex> lock(mu_);
     if (!HasDir(path)) return Status::NotFound("list " + path + ": no such directory");
     return ChildrenLocked(path);
   }
 
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& raw_path) override {
-    const std::string path = Normalize(raw_path);
+    const std::string path = NormalizePath(raw_path);
     std::lock_guard<std::mutex> lock(mu_);
     if (!locks_.insert(path).second) return Status::Busy(path + " is locked");
     return std::unique_ptr<FileLock>(new MemFileLock(this, path));

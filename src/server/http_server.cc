@@ -74,6 +74,10 @@ class ServerImpl final : public HttpServer {
       return Status::IOError(msg);
     }
     port_ = acceptor_.local_endpoint().port();
+    // Keeps the I/O threads running until Stop() is done with them: during a graceful stop the
+    // acceptor is closed while a request may still be inside a worker-pool handler, with no I/O
+    // pending; without the guard the threads would leave run() and never write its response.
+    work_.emplace(asio::make_work_guard(ioc_));
     DoAccept();
     const unsigned n = options_.io_threads == 0 ? 1 : options_.io_threads;
     for (unsigned i = 0; i < n; ++i) io_threads_.emplace_back([this] { ioc_.run(); });
@@ -96,7 +100,12 @@ class ServerImpl final : public HttpServer {
       ForEachSession([](const std::shared_ptr<Session>& s) { s->CloseIfIdle(); });
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    if (live_sessions_.load() > 0) {
+      log::Warn("HTTP stop: {} connection(s) still open after the grace period; closing them",
+                live_sessions_.load());
+    }
     workers_.join();
+    work_.reset();
     ioc_.stop();
     for (auto& t : io_threads_) t.join();
     io_threads_.clear();
@@ -173,6 +182,7 @@ class ServerImpl final : public HttpServer {
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   asio::thread_pool workers_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> io_threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};

@@ -5,23 +5,7 @@
 namespace rookery::server {
 
 const char* TypeName(json::Type type) {
-  switch (type) {
-    case json::Type::kNull:
-      return "null";
-    case json::Type::kBool:
-      return "a boolean";
-    case json::Type::kInt:
-    case json::Type::kUint:
-    case json::Type::kDouble:
-      return "a number";
-    case json::Type::kString:
-      return "a string";
-    case json::Type::kArray:
-      return "an array";
-    case json::Type::kObject:
-      return "an object";
-  }
-  return "a value";
+  return json::TypeDescription(type).data();
 }
 
 namespace {
