@@ -121,6 +121,40 @@ class Env {
   virtual uint64_t RandomUint64() = 0;
 };
 
+// An Env that forwards every call to another one: derive from it to change a few calls (count,
+// fail or delay some I/O in tests) and inherit the rest. Does not own `base`.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env& base) : base_(base) {}
+
+  Result<std::unique_ptr<File>> OpenFile(const std::string& p, const FileOptions& o) override {
+    return base_.OpenFile(p, o);
+  }
+  Result<bool> Exists(const std::string& p) override { return base_.Exists(p); }
+  Result<bool> IsDirectory(const std::string& p) override { return base_.IsDirectory(p); }
+  Result<uint64_t> FileSize(const std::string& p) override { return base_.FileSize(p); }
+  Status CreateDir(const std::string& p) override { return base_.CreateDir(p); }
+  Status CreateDirs(const std::string& p) override { return base_.CreateDirs(p); }
+  Status RemoveFile(const std::string& p) override { return base_.RemoveFile(p); }
+  Status RemoveDir(const std::string& p) override { return base_.RemoveDir(p); }
+  Status RemoveAll(const std::string& p) override { return base_.RemoveAll(p); }
+  Status Rename(const std::string& f, const std::string& t) override { return base_.Rename(f, t); }
+  Status SyncDir(const std::string& p) override { return base_.SyncDir(p); }
+  Result<std::vector<std::string>> ListDir(const std::string& p) override {
+    return base_.ListDir(p);
+  }
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
+    return base_.LockFile(p);
+  }
+  uint64_t NowMicros() override { return base_.NowMicros(); }
+  uint64_t MonotonicNanos() override { return base_.MonotonicNanos(); }
+  void SleepMicros(uint64_t m) override { base_.SleepMicros(m); }
+  uint64_t RandomUint64() override { return base_.RandomUint64(); }
+
+ protected:
+  Env& base_;
+};
+
 // The real file system and clock.
 std::unique_ptr<Env> NewPosixEnv();
 // Files and directories in process memory; the clock is the real one. Sync is a no-op: nothing

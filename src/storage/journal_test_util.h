@@ -40,37 +40,7 @@ class ForwardingFile : public platform::File {
   std::unique_ptr<platform::File> base_;
 };
 
-class ForwardingEnv : public platform::Env {
- public:
-  explicit ForwardingEnv(platform::Env& base) : base_(base) {}
-  Result<std::unique_ptr<platform::File>> OpenFile(const std::string& p,
-                                                   const platform::FileOptions& o) override {
-    return base_.OpenFile(p, o);
-  }
-  Result<bool> Exists(const std::string& p) override { return base_.Exists(p); }
-  Result<bool> IsDirectory(const std::string& p) override { return base_.IsDirectory(p); }
-  Result<uint64_t> FileSize(const std::string& p) override { return base_.FileSize(p); }
-  Status CreateDir(const std::string& p) override { return base_.CreateDir(p); }
-  Status CreateDirs(const std::string& p) override { return base_.CreateDirs(p); }
-  Status RemoveFile(const std::string& p) override { return base_.RemoveFile(p); }
-  Status RemoveDir(const std::string& p) override { return base_.RemoveDir(p); }
-  Status RemoveAll(const std::string& p) override { return base_.RemoveAll(p); }
-  Status Rename(const std::string& f, const std::string& t) override { return base_.Rename(f, t); }
-  Status SyncDir(const std::string& p) override { return base_.SyncDir(p); }
-  Result<std::vector<std::string>> ListDir(const std::string& p) override {
-    return base_.ListDir(p);
-  }
-  Result<std::unique_ptr<platform::FileLock>> LockFile(const std::string& p) override {
-    return base_.LockFile(p);
-  }
-  uint64_t NowMicros() override { return base_.NowMicros(); }
-  uint64_t MonotonicNanos() override { return base_.MonotonicNanos(); }
-  void SleepMicros(uint64_t m) override { base_.SleepMicros(m); }
-  uint64_t RandomUint64() override { return base_.RandomUint64(); }
-
- protected:
-  platform::Env& base_;
-};
+using ForwardingEnv = platform::EnvWrapper;
 
 // What the I/O hooks see. `entry` is true for writes that carry journal entries (as opposed to
 // the one-time fill of a new file).

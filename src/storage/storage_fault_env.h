@@ -13,9 +13,9 @@
 
 namespace rookery::storage::testing {
 
-class FaultEnv final : public platform::Env {
+class FaultEnv final : public platform::EnvWrapper {
  public:
-  explicit FaultEnv(platform::Env& base) : base_(base) {}
+  explicit FaultEnv(platform::Env& base) : EnvWrapper(base) {}
 
   // The nth (1-based, counted from now) WriteAt / Sync on a path containing `pattern` fails with
   // kIOError, and every later one too.
@@ -63,26 +63,6 @@ class FaultEnv final : public platform::Env {
 
   Result<std::unique_ptr<platform::File>> OpenFile(const std::string& path,
                                                    const platform::FileOptions& options) override;
-  Result<bool> Exists(const std::string& p) override { return base_.Exists(p); }
-  Result<bool> IsDirectory(const std::string& p) override { return base_.IsDirectory(p); }
-  Result<uint64_t> FileSize(const std::string& p) override { return base_.FileSize(p); }
-  Status CreateDir(const std::string& p) override { return base_.CreateDir(p); }
-  Status CreateDirs(const std::string& p) override { return base_.CreateDirs(p); }
-  Status RemoveFile(const std::string& p) override { return base_.RemoveFile(p); }
-  Status RemoveDir(const std::string& p) override { return base_.RemoveDir(p); }
-  Status RemoveAll(const std::string& p) override { return base_.RemoveAll(p); }
-  Status Rename(const std::string& a, const std::string& b) override { return base_.Rename(a, b); }
-  Status SyncDir(const std::string& p) override { return base_.SyncDir(p); }
-  Result<std::vector<std::string>> ListDir(const std::string& p) override {
-    return base_.ListDir(p);
-  }
-  Result<std::unique_ptr<platform::FileLock>> LockFile(const std::string& p) override {
-    return base_.LockFile(p);
-  }
-  uint64_t NowMicros() override { return base_.NowMicros(); }
-  uint64_t MonotonicNanos() override { return base_.MonotonicNanos(); }
-  void SleepMicros(uint64_t m) override { base_.SleepMicros(m); }
-  uint64_t RandomUint64() override { return base_.RandomUint64(); }
 
   // Called by the wrapped files.
   Status BeforeWrite(const std::string& path) {
@@ -114,7 +94,6 @@ class FaultEnv final : public platform::Env {
     return Status::IOError(std::string("injected ") + what + " failure on " + path);
   }
 
-  platform::Env& base_;
   std::mutex mu_;
   std::string write_pattern_, sync_pattern_, crash_pattern_;
   int writes_left_ = 0, syncs_left_ = 0;
