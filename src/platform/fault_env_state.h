@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "platform/fault_env.h"
+#include "platform/mem_buffer.h"
 
 namespace rookery::platform {
 
@@ -38,27 +39,7 @@ uint64_t MixSeed(uint64_t a, std::string_view text);
 
 // A file's live bytes in one reserved virtual range, so a MappedRegion can point straight at them
 // and stays valid as the file grows (as a shared mmap does). Guarded by FaultState::mu.
-class LiveBuffer {
- public:
-  LiveBuffer();
-  ~LiveBuffer();
-  LiveBuffer(const LiveBuffer&) = delete;
-  LiveBuffer& operator=(const LiveBuffer&) = delete;
-
-  char* base() const { return base_; }
-  uint64_t size() const { return size_; }
-  size_t Read(uint64_t offset, void* dst, size_t n) const;
-  Status Write(const std::string& path, uint64_t offset, const void* src, size_t n);
-  // Sets the size; bytes past a shrink are zeroed so a regrow reads zeros.
-  Status Resize(const std::string& path, uint64_t new_size);
-  // Makes [0, end) addressable without changing the size.
-  Status Reserve(const std::string& path, uint64_t end);
-
- private:
-  char* base_ = nullptr;
-  uint64_t size_ = 0;
-  uint64_t committed_ = 0;
-};
+using LiveBuffer = MemBuffer;
 
 // One operation on a file that is not yet durable.
 struct PendingOp {

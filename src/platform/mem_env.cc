@@ -3,7 +3,6 @@
 // Each file's bytes live in one reserved virtual range (kMemFileMaxSize, PROT_NONE until used), so
 // a MappedRegion can point straight at them and stays valid as the file grows, as a real shared
 // mmap does. Open handles and maps keep a file's bytes alive after it is removed, as on POSIX.
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,81 +14,39 @@
 #include <thread>
 
 #include "platform/env.h"
+#include "platform/mem_buffer.h"
 
 namespace rookery::platform {
 namespace {
 
-constexpr uint64_t kCommitChunk = uint64_t{1} << 20;
-
 class MemFileData {
  public:
-  MemFileData() {
-    void* addr = ::mmap(nullptr, kMemFileMaxSize, PROT_NONE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    base_ = addr == MAP_FAILED ? nullptr : static_cast<char*>(addr);
-  }
-  ~MemFileData() {
-    if (base_ != nullptr) ::munmap(base_, kMemFileMaxSize);
-  }
-  MemFileData(const MemFileData&) = delete;
-  MemFileData& operator=(const MemFileData&) = delete;
-
-  char* base() const { return base_; }
+  char* base() const { return buffer_.base(); }
 
   uint64_t size() {
     std::lock_guard<std::mutex> lock(mu_);
-    return size_;
+    return buffer_.size();
   }
 
   size_t Read(uint64_t offset, void* dst, size_t n) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (offset >= size_) return 0;
-    size_t count = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
-    std::memcpy(dst, base_ + offset, count);
-    return count;
+    return buffer_.Read(offset, dst, n);
   }
 
   Status Write(const std::string& path, uint64_t offset, const void* src, size_t n) {
     std::lock_guard<std::mutex> lock(mu_);
-    ROOKERY_RETURN_IF_ERROR(Reserve(path, offset + n));
-    std::memcpy(base_ + offset, src, n);
-    size_ = std::max<uint64_t>(size_, offset + n);
-    return Status::Ok();
+    return buffer_.Write(path, offset, src, n);
   }
 
   Status Resize(const std::string& path, uint64_t new_size, bool may_shrink) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (new_size < size_) {
-      if (!may_shrink) return Status::Ok();
-      std::memset(base_ + new_size, 0, static_cast<size_t>(size_ - new_size));
-    } else {
-      ROOKERY_RETURN_IF_ERROR(Reserve(path, new_size));
-    }
-    size_ = new_size;
-    return Status::Ok();
+    if (new_size < buffer_.size() && !may_shrink) return Status::Ok();
+    return buffer_.Resize(path, new_size);
   }
 
  private:
-  // Makes [0, end) readable and writable. Caller holds mu_.
-  Status Reserve(const std::string& path, uint64_t end) {
-    if (base_ == nullptr) return Status::NoSpace("no address space for in-memory file " + path);
-    if (end > kMemFileMaxSize) {
-      return Status::NoSpace("in-memory file " + path + " would exceed its 16 GiB limit");
-    }
-    if (end <= committed_) return Status::Ok();
-    uint64_t target = (end + kCommitChunk - 1) / kCommitChunk * kCommitChunk;
-    target = std::min(target, kMemFileMaxSize);
-    if (::mprotect(base_ + committed_, target - committed_, PROT_READ | PROT_WRITE) != 0) {
-      return Status::FromErrno(errno, "grow in-memory file " + path);
-    }
-    committed_ = target;
-    return Status::Ok();
-  }
-
   std::mutex mu_;
-  char* base_ = nullptr;
-  uint64_t size_ = 0;
-  uint64_t committed_ = 0;
+  MemBuffer buffer_;
 };
 
 class MemMappedRegion final : public MappedRegion {
