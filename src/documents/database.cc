@@ -68,7 +68,20 @@ Result<std::unique_ptr<DatabaseImpl>> DatabaseImpl::OpenImpl(platform::Env& env,
 }
 
 DatabaseImpl::DatabaseImpl(std::unique_ptr<storage::Store> store, DatabaseInfo info)
-    : store_(std::move(store)), info_(std::move(info)) {}
+    : store_(std::move(store)), info_(std::move(info)) {
+  info_.notifier = &notifier_;
+}
+
+void CommitNotifier::Committed(uint64_t last_etag) {
+  last_etag_.store(last_etag, std::memory_order_release);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (observer_) observer_(last_etag);
+}
+
+void CommitNotifier::SetObserver(std::function<void(uint64_t)> observer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  observer_ = std::move(observer);
+}
 
 DatabaseImpl::~DatabaseImpl() {
   merger_.reset();
@@ -101,6 +114,7 @@ Status DatabaseImpl::Initialize() {
     info_.database_id = FormatDatabaseId(info_.env->RandomUint64(), info_.env->RandomUint64());
     ROOKERY_RETURN_IF_ERROR(ctx->meta->Put(layout::kDatabaseIdKey, info_.database_id));
   }
+  notifier_.Reset(ctx->last_etag());
   ROOKERY_RETURN_IF_ERROR(ctx->Commit());
   merger_ =
       std::make_unique<TransactionMerger>([this]() -> Result<std::unique_ptr<MergedTransaction>> {

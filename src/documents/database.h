@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -130,6 +131,24 @@ struct DatabaseStats {
   uint64_t merger_queue = 0;  // batches waiting right now
 };
 
+// A document write or delete, as indexing sees it (ReadChanges).
+struct Change {
+  uint64_t etag = 0;
+  bool deleted = false;    // a tombstone
+  std::string id;          // original casing
+  std::string collection;  // of the document; of the deleted document for a tombstone
+  std::string json;        // the document as stored (empty for a tombstone)
+};
+
+struct ChangeBatch {
+  // The changes of the requested collection with after < etag <= covered_etag, in etag order.
+  std::vector<Change> changes;
+  // How far the batch reaches: every change up to here was examined (changes of other
+  // collections skipped). Equals the snapshot's last etag when the reader has caught up.
+  uint64_t covered_etag = 0;
+  uint64_t last_etag = 0;  // the snapshot's last etag
+};
+
 class Database {
  public:
   // Opens (creating if needed) the database stored in `dir`.
@@ -165,6 +184,21 @@ class Database {
   virtual Status ReturnHiLo(std::string_view tag, uint64_t end, uint64_t last) = 0;
 
   virtual Result<DatabaseStats> Stats() = 0;
+
+  // Changes (live documents and tombstones) with etag > after_etag in etag order, from one
+  // snapshot: at most `limit` changes of `collection` (case-insensitive; "" = every collection).
+  // Examines at most a bounded number of other collections' changes per call, so a caller loops
+  // until covered_etag == last_etag. A document written twice appears once, at its latest etag.
+  virtual Result<ChangeBatch> ReadChanges(uint64_t after_etag, std::string_view collection,
+                                          size_t limit) = 0;
+
+  // The last etag of a committed write (0 for an empty database). Lock-free.
+  virtual uint64_t LastEtag() const = 0;
+
+  // Called on the writer thread after every commit that wrote something, with the new last
+  // etag; it must be quick (e.g. notify a condition variable). One observer; pass nullptr to
+  // remove it (returns once no call is in progress).
+  virtual void SetWriteObserver(std::function<void(uint64_t last_etag)> observer) = 0;
 };
 
 }  // namespace rookery::documents

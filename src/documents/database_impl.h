@@ -6,7 +6,10 @@
 // starts_with.cc (prefix listing), hilo.cc (HiLo ranges).
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -17,11 +20,26 @@
 
 namespace rookery::documents {
 
+// Publishes committed etags: the lock-free last etag and the write observer.
+class CommitNotifier {
+ public:
+  uint64_t last_etag() const { return last_etag_.load(std::memory_order_acquire); }
+  void Committed(uint64_t last_etag);
+  void SetObserver(std::function<void(uint64_t)> observer);
+  void Reset(uint64_t last_etag) { last_etag_.store(last_etag, std::memory_order_release); }
+
+ private:
+  std::atomic<uint64_t> last_etag_{0};
+  std::mutex mu_;
+  std::function<void(uint64_t)> observer_;
+};
+
 // What a write needs to know about its database; fixed after open.
 struct DatabaseInfo {
   platform::Env* env = nullptr;
   std::string node_tag;
   std::string database_id;
+  CommitNotifier* notifier = nullptr;  // owned by the database
 };
 
 // A document record copied out of the store (the layout's views point into `bytes`).
@@ -90,6 +108,12 @@ class DatabaseImpl final : public Database {
   Result<HiLoRange> NextHiLo(const HiLoRequest& request) override;
   Status ReturnHiLo(std::string_view tag, uint64_t end, uint64_t last) override;
   Result<DatabaseStats> Stats() override;
+  Result<ChangeBatch> ReadChanges(uint64_t after_etag, std::string_view collection,
+                                  size_t limit) override;
+  uint64_t LastEtag() const override { return notifier_.last_etag(); }
+  void SetWriteObserver(std::function<void(uint64_t)> observer) override {
+    notifier_.SetObserver(std::move(observer));
+  }
 
   TransactionMerger& merger() { return *merger_; }
 
@@ -98,6 +122,7 @@ class DatabaseImpl final : public Database {
   Status Initialize();  // creates the trees, the format marker and the database id
 
   std::unique_ptr<storage::Store> store_;
+  CommitNotifier notifier_;
   DatabaseInfo info_;
   std::unique_ptr<TransactionMerger> merger_;
 };

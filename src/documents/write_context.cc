@@ -27,7 +27,11 @@ Status WriteContext::Commit() {
   if (last_etag_ != loaded_etag_) {
     ROOKERY_RETURN_IF_ERROR(meta->Put(layout::kLastEtagKey, layout::EncodeU64(last_etag_)));
   }
-  return txn_->Commit();
+  ROOKERY_RETURN_IF_ERROR(txn_->Commit());
+  if (last_etag_ != loaded_etag_ && info_.notifier != nullptr) {
+    info_.notifier->Committed(last_etag_);
+  }
+  return Status::Ok();
 }
 
 void WriteContext::Abort() {

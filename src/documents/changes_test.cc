@@ -1,0 +1,76 @@
+// ReadChanges, LastEtag and the write observer: what indexing builds on.
+#include <atomic>
+
+#include "documents/database_test_util.h"
+
+namespace rookery::documents {
+namespace {
+
+std::vector<std::string> Ids(const ChangeBatch& batch) {
+  std::vector<std::string> out;
+  for (const Change& c : batch.changes) out.push_back((c.deleted ? "-" : "+") + c.id);
+  return out;
+}
+
+TEST_F(DatabaseTest, ChangesMergeDocumentsAndTombstonesInEtagOrder) {
+  EXPECT_EQ(db_->LastEtag(), 0u);
+  PutOne("users/1", R"({"@metadata":{"@collection":"Users"}})");             // 1
+  PutOne("orders/1", R"({"@metadata":{"@collection":"Orders"}})");           // 2
+  PutOne("users/2", R"({"Name":"b","@metadata":{"@collection":"Users"}})");  // 3
+  Run({Del("users/1")});                                                     // 4
+  PutOne("users/2", R"({"Name":"B","@metadata":{"@collection":"users"}})");  // 5
+  EXPECT_EQ(db_->LastEtag(), 5u);
+
+  auto all = db_->ReadChanges(0, "", 100);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(Ids(*all), (std::vector<std::string>{"+orders/1", "-users/1", "+users/2"}));
+  EXPECT_EQ(all->covered_etag, 5u);
+  EXPECT_EQ(all->last_etag, 5u);
+  EXPECT_EQ(all->changes[1].collection, "Users");
+  EXPECT_TRUE(all->changes[1].json.empty());
+  EXPECT_NE(all->changes[2].json.find("\"B\""), std::string::npos);
+
+  auto users = db_->ReadChanges(0, "USERS", 100);
+  ASSERT_TRUE(users.ok());
+  EXPECT_EQ(Ids(*users), (std::vector<std::string>{"-users/1", "+users/2"}));
+
+  // A limit cuts the batch; covered_etag says where to continue.
+  auto first = db_->ReadChanges(0, "Users", 1);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(Ids(*first), (std::vector<std::string>{"-users/1"}));
+  EXPECT_EQ(first->covered_etag, 4u);
+  auto rest = db_->ReadChanges(first->covered_etag, "Users", 1);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(Ids(*rest), (std::vector<std::string>{"+users/2"}));
+  EXPECT_EQ(rest->covered_etag, 5u);
+
+  auto none = db_->ReadChanges(5, "Users", 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->changes.empty());
+  EXPECT_EQ(none->covered_etag, 5u);
+
+  Reopen();
+  EXPECT_EQ(db_->LastEtag(), 5u);
+}
+
+TEST_F(DatabaseTest, WriteObserverSeesEveryCommitThatWrote) {
+  std::atomic<uint64_t> seen{0};
+  std::atomic<int> calls{0};
+  db_->SetWriteObserver([&](uint64_t etag) {
+    seen = etag;
+    ++calls;
+  });
+  PutOne("a", "{}");
+  EXPECT_EQ(seen.load(), 1u);
+  Run({Del("missing")});  // writes nothing
+  EXPECT_EQ(calls.load(), 1);
+  Run({Put("b", "{}"), Put("c", "{}")});
+  EXPECT_EQ(seen.load(), 3u);
+  db_->SetWriteObserver(nullptr);
+  PutOne("d", "{}");
+  EXPECT_EQ(seen.load(), 3u);
+  EXPECT_EQ(db_->LastEtag(), 4u);
+}
+
+}  // namespace
+}  // namespace rookery::documents
