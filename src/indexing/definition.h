@@ -1,0 +1,56 @@
+// Index definitions: what an index computes from the documents of one collection.
+//
+// Automatic indexes (created by queries, protocol.md §8.4) come in two kinds:
+//   kAutoMap        one entry per document holding the values of `fields` (paths such as
+//                   "Name", "Address.City", "Lines[].Product"), with a term tree per field for
+//                   lookups and range scans.
+//   kAutoMapReduce  `group by` queries: documents grouped by the values of `group_by`; per group
+//                   the count of documents and the sum of each path in `sums`.
+// Names follow RavenDB's AutoIndexNameFinder: "Auto/<Collection>/By<F1>And<F2>" with fields in
+// ordinal order ("Auto/Users/ByAgeAndName"), "Auto/<Collection>/ById" with no fields,
+// "Auto/<Collection>/By<Aggregates>ReducedBy<G1>And<G2>" for map-reduce (aggregates: "Count" and
+// the summed paths), "AllDocs" for @all_docs, names over 256 characters cut and suffixed with
+// "..." + XXH64 of the full name.
+//
+// Definitions are values; the JSON form is what an index stores (docs/formats/index.md).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "json/value.h"
+
+namespace rookery::indexing {
+
+enum class IndexType : uint8_t { kAutoMap, kAutoMapReduce };
+
+struct IndexDefinition {
+  IndexType type = IndexType::kAutoMap;
+  std::string collection;             // as first queried; "@all_docs" for every collection
+  std::vector<std::string> fields;    // kAutoMap: indexed paths, sorted, unique
+  std::vector<std::string> group_by;  // kAutoMapReduce: grouping paths, sorted, unique
+  std::vector<std::string> sums;      // kAutoMapReduce: summed paths, sorted, unique
+  std::string name;                   // derived: AutoIndexName(*this)
+
+  // Sorts and de-duplicates the path lists and sets `name`.
+  void Normalize();
+  // Whether a query needing `wanted` can be answered by this index: same kind and collection
+  // (case-insensitive), for map the fields are a superset; for map-reduce the same group-by set
+  // and the sums a superset.
+  bool Covers(const IndexDefinition& wanted) const;
+  // The union of both (same kind and collection): what a widened index holds. Normalized.
+  IndexDefinition Merge(const IndexDefinition& other) const;
+
+  json::Value ToJson() const;
+  static Result<IndexDefinition> FromJson(const json::Value& value);
+};
+
+std::string AutoIndexName(const IndexDefinition& definition);
+
+// "Auto/Users/ByName" -> a directory name: [A-Za-z0-9._-] kept, others '_', then '-' and 16 hex
+// digits of XXH64(name) so that distinct names never share a directory.
+std::string IndexDirectoryName(std::string_view index_name);
+
+}  // namespace rookery::indexing

@@ -1,0 +1,438 @@
+#include "indexing/index.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "documents/ids.h"
+#include "indexing/term.h"
+
+namespace rookery::indexing {
+namespace {
+
+constexpr std::string_view kMetaTree = "meta";
+constexpr std::string_view kEntriesTree = "entries";
+constexpr std::string_view kReduceTree = "reduce";
+constexpr std::string_view kTermTreePrefix = "terms/";
+constexpr std::string_view kDefinitionKey = "definition";
+constexpr std::string_view kCoveredKey = "covered-etag";
+constexpr std::string_view kCreatedKey = "created";
+
+std::string U64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  return out;
+}
+
+Result<uint64_t> ReadU64(std::string_view bytes, std::string_view what) {
+  if (bytes.size() < 8)
+    return Status::Corruption("index meta '" + std::string(what) + "' is short");
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+std::string TermTreeName(std::string_view path) {
+  return std::string(kTermTreePrefix) + std::string(path);
+}
+
+// Every value CollectPath finds, as a JSON array.
+json::Value Collect(const json::Value& doc, std::string_view path) {
+  std::vector<const json::Value*> found;
+  json::CollectPath(doc, path, &found);
+  std::vector<json::Value> items;
+  items.reserve(found.size());
+  for (const json::Value* v : found) items.push_back(*v);
+  return json::Value::Array(std::move(items));
+}
+
+// Term keys of every scalar in `v`, arrays fanned out.
+void AppendTerms(const json::Value& v, std::vector<std::string>* out) {
+  if (v.is_array()) {
+    for (const json::Value& item : v.items()) AppendTerms(item, out);
+    return;
+  }
+  if (auto term = EncodeTerm(v)) out->push_back(std::move(*term));
+}
+
+std::string EncodeMapEntry(std::string_view id, const json::Value& fields) {
+  std::string out(4, '\0');
+  const uint32_t n = static_cast<uint32_t>(id.size());
+  std::memcpy(out.data(), &n, 4);
+  out.append(id);
+  json::SerializeTo(fields, &out);
+  return out;
+}
+
+Result<IndexEntry> DecodeMapEntry(std::string_view bytes, std::string_view key) {
+  uint32_t n = 0;
+  if (bytes.size() >= 4) std::memcpy(&n, bytes.data(), 4);
+  if (bytes.size() < 4 || bytes.size() - 4 < n) {
+    return Status::Corruption("index entry '" + std::string(key) + "' is truncated");
+  }
+  IndexEntry entry;
+  entry.id = std::string(bytes.substr(4, n));
+  auto fields = json::Parse(bytes.substr(4 + n));
+  if (!fields.ok() || !fields->is_object()) {
+    return Status::Corruption("index entry '" + std::string(key) + "' has invalid fields");
+  }
+  entry.fields = std::move(fields).value();
+  return entry;
+}
+
+// a + sign * b for JSON numbers, exact while both are integers in int64 range.
+json::Value AddNumbers(const json::Value& a, const json::Value& b, int sign) {
+  if (a.type() == json::Type::kInt && b.type() == json::Type::kInt) {
+    int64_t r;
+    if (!__builtin_add_overflow(a.as_int(), sign * b.as_int(), &r)) return json::Value::Int(r);
+  }
+  return json::Value::Double(a.as_double() + sign * b.as_double());
+}
+
+json::Value SumOf(const json::Value& values) {
+  json::Value total = json::Value::Int(0);
+  for (const json::Value& v : values.items()) {
+    if (v.is_array()) {
+      total = AddNumbers(total, SumOf(v), 1);
+    } else if (v.is_number()) {
+      total = AddNumbers(total, v, 1);
+    }
+  }
+  return total;
+}
+
+// The value a group key takes for one path: null when missing, the value when one, else an array.
+json::Value GroupValue(const json::Value& collected) {
+  const auto& items = collected.items();
+  if (items.empty()) return json::Value::Null();
+  if (items.size() == 1) return items[0];
+  return collected;
+}
+
+class StoreIndexSnapshot final : public IndexSnapshot {
+ public:
+  StoreIndexSnapshot(std::unique_ptr<storage::StoreReadTransaction> txn, uint64_t covered)
+      : txn_(std::move(txn)), covered_(covered) {}
+
+  uint64_t covered_etag() const override { return covered_; }
+
+  Result<std::optional<IndexEntry>> GetEntry(std::string_view lower_id) override {
+    ROOKERY_ASSIGN_OR_RETURN(storage::Tree * entries, txn_->OpenTree(kEntriesTree));
+    std::string_view bytes;
+    ROOKERY_ASSIGN_OR_RETURN(bool found, entries->GetView(lower_id, &bytes));
+    if (!found) return std::optional<IndexEntry>();
+    ROOKERY_ASSIGN_OR_RETURN(auto entry, DecodeMapEntry(bytes, lower_id));
+    return std::optional<IndexEntry>(std::move(entry));
+  }
+
+  Status ForEachEntry(const std::function<bool(IndexEntry&)>& fn) override {
+    ROOKERY_ASSIGN_OR_RETURN(storage::Tree * entries, txn_->OpenTree(kEntriesTree));
+    Status failed;
+    ROOKERY_RETURN_IF_ERROR(
+        storage::ForEachInRange(txn_->pages(), entries->stats(), std::string_view(), std::nullopt,
+                                [&](std::string_view key, std::string_view value) {
+                                  auto entry = DecodeMapEntry(value, key);
+                                  if (!entry.ok()) {
+                                    failed = entry.status();
+                                    return false;
+                                  }
+                                  return fn(*entry);
+                                }));
+    return failed;
+  }
+
+  Status ForEachTerm(std::string_view path, std::string_view lo, std::optional<std::string_view> hi,
+                     const std::function<bool(std::string_view)>& fn) override {
+    auto tree = txn_->OpenTree(TermTreeName(path));
+    if (!tree.ok()) return tree.status();
+    Status failed;
+    ROOKERY_RETURN_IF_ERROR(storage::ForEachInRange(
+        txn_->pages(), (*tree)->stats(), lo, hi, [&](std::string_view key, std::string_view value) {
+          // value = the lower id; the key ends with it.
+          (void)key;
+          return fn(value);
+        }));
+    return failed;
+  }
+
+  Status ForEachReduceResult(const std::function<bool(ReduceResult&)>& fn) override {
+    ROOKERY_ASSIGN_OR_RETURN(storage::Tree * reduce, txn_->OpenTree(kReduceTree));
+    Status failed;
+    ROOKERY_RETURN_IF_ERROR(storage::ForEachInRange(
+        txn_->pages(), reduce->stats(), std::string_view(), std::nullopt,
+        [&](std::string_view key, std::string_view value) {
+          auto v = json::Parse(value);
+          const json::Value* k = v.ok() ? v->Find("k") : nullptr;
+          const json::Value* c = v.ok() ? v->Find("c") : nullptr;
+          const json::Value* s = v.ok() ? v->Find("s") : nullptr;
+          if (k == nullptr || c == nullptr || s == nullptr || !k->is_array() || !s->is_array()) {
+            failed = Status::Corruption("reduce result '" + std::string(key) + "' is invalid");
+            return false;
+          }
+          ReduceResult r;
+          r.keys = k->items();
+          r.count = c->as_uint();
+          r.sums = s->items();
+          return fn(r);
+        }));
+    return failed;
+  }
+
+  uint64_t entry_count() const override {
+    auto entries = txn_->OpenTree(kEntriesTree);
+    return entries.ok() ? (*entries)->stats().entries : 0;
+  }
+
+ private:
+  std::unique_ptr<storage::StoreReadTransaction> txn_;
+  uint64_t covered_;
+};
+
+}  // namespace
+
+Index::Index(platform::Env& env, std::string dir, std::unique_ptr<storage::Store> store,
+             IndexDefinition definition)
+    : env_(env),
+      dir_(std::move(dir)),
+      store_(std::move(store)),
+      definition_(std::move(definition)) {}
+
+Index::~Index() {
+  Shutdown();
+}
+
+Result<std::unique_ptr<Index>> Index::Create(platform::Env& env, std::string dir,
+                                             IndexDefinition definition) {
+  definition.Normalize();
+  ROOKERY_RETURN_IF_ERROR(env.CreateDirs(dir));
+  ROOKERY_ASSIGN_OR_RETURN(auto store, storage::Store::Open(env, dir));
+  ROOKERY_ASSIGN_OR_RETURN(auto txn, store->BeginWrite());
+  ROOKERY_ASSIGN_OR_RETURN(storage::Tree * meta, txn->OpenOrCreateTree(kMetaTree));
+  std::string existing;
+  ROOKERY_ASSIGN_OR_RETURN(bool found, meta->Get(kDefinitionKey, &existing));
+  if (found) return Status::AlreadyExists("an index is stored in " + dir + " already");
+  const uint64_t now = env.NowMicros();
+  ROOKERY_RETURN_IF_ERROR(meta->Put(kDefinitionKey, json::Serialize(definition.ToJson())));
+  ROOKERY_RETURN_IF_ERROR(meta->Put(kCoveredKey, U64(0)));
+  ROOKERY_RETURN_IF_ERROR(meta->Put(kCreatedKey, U64(now)));
+  ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kEntriesTree).status());
+  if (definition.type == IndexType::kAutoMap) {
+    for (const std::string& path : definition.fields) {
+      ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(TermTreeName(path)).status());
+    }
+  } else {
+    ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kReduceTree).status());
+  }
+  ROOKERY_RETURN_IF_ERROR(txn->Commit());
+  std::unique_ptr<Index> index(
+      new Index(env, std::move(dir), std::move(store), std::move(definition)));
+  index->stats_.created_micros = now;
+  return index;
+}
+
+Result<std::unique_ptr<Index>> Index::Open(platform::Env& env, std::string dir) {
+  ROOKERY_ASSIGN_OR_RETURN(auto store, storage::Store::Open(env, dir));
+  ROOKERY_ASSIGN_OR_RETURN(auto txn, store->BeginRead());
+  auto meta = txn->OpenTree(kMetaTree);
+  if (!meta.ok()) return Status::NotFound("no index definition in " + dir);
+  std::string value;
+  ROOKERY_ASSIGN_OR_RETURN(bool found, (*meta)->Get(kDefinitionKey, &value));
+  if (!found) return Status::NotFound("no index definition in " + dir);
+  ROOKERY_ASSIGN_OR_RETURN(auto json, json::Parse(value));
+  ROOKERY_ASSIGN_OR_RETURN(auto definition, IndexDefinition::FromJson(json));
+  ROOKERY_ASSIGN_OR_RETURN(found, (*meta)->Get(kCoveredKey, &value));
+  uint64_t covered = 0;
+  if (found) {
+    ROOKERY_ASSIGN_OR_RETURN(covered, ReadU64(value, kCoveredKey));
+  }
+  uint64_t created = 0;
+  ROOKERY_ASSIGN_OR_RETURN(found, (*meta)->Get(kCreatedKey, &value));
+  if (found) {
+    ROOKERY_ASSIGN_OR_RETURN(created, ReadU64(value, kCreatedKey));
+  }
+  txn.reset();
+  std::unique_ptr<Index> index(
+      new Index(env, std::move(dir), std::move(store), std::move(definition)));
+  index->covered_.store(covered);
+  index->stats_.created_micros = created;
+  return index;
+}
+
+Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const documents::Change& change) {
+  ROOKERY_ASSIGN_OR_RETURN(storage::Tree * entries, txn.OpenTree(kEntriesTree));
+  const std::string lower_id = documents::Lower(change.id);
+  std::string old_bytes;
+  ROOKERY_ASSIGN_OR_RETURN(bool had, entries->Get(lower_id, &old_bytes));
+  if (had) {
+    ROOKERY_ASSIGN_OR_RETURN(auto old, DecodeMapEntry(old_bytes, lower_id));
+    for (const json::Member& m : old.fields.members()) {
+      std::vector<std::string> terms;
+      AppendTerms(m.second, &terms);
+      if (terms.empty()) continue;
+      ROOKERY_ASSIGN_OR_RETURN(storage::Tree * tree, txn.OpenTree(TermTreeName(m.first)));
+      for (std::string& term : terms) {
+        ROOKERY_RETURN_IF_ERROR(tree->Delete(term + lower_id).status());
+      }
+    }
+    ROOKERY_RETURN_IF_ERROR(entries->Delete(lower_id).status());
+  }
+  if (change.deleted) return Status::Ok();
+  auto doc = json::Parse(change.json);
+  if (!doc.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.map_errors;
+    stats_.last_error = "document '" + change.id + "': " + doc.status().ToString();
+    return Status::Ok();
+  }
+  std::vector<json::Member> fields;
+  fields.reserve(definition_.fields.size());
+  for (const std::string& path : definition_.fields) {
+    json::Value values = Collect(*doc, path);
+    std::vector<std::string> terms;
+    AppendTerms(values, &terms);
+    if (!terms.empty()) {
+      ROOKERY_ASSIGN_OR_RETURN(storage::Tree * tree, txn.OpenTree(TermTreeName(path)));
+      for (std::string& term : terms) {
+        if (term.size() + lower_id.size() > storage::btree::kMaxKeySize)
+          continue;  // too long to index
+        ROOKERY_RETURN_IF_ERROR(tree->Put(term + lower_id, lower_id));
+      }
+    }
+    fields.emplace_back(path, std::move(values));
+  }
+  return entries->Put(lower_id, EncodeMapEntry(change.id, json::Value::Object(std::move(fields))));
+}
+
+Status Index::ApplyMapReduce(storage::StoreWriteTransaction& txn, const documents::Change& change) {
+  ROOKERY_ASSIGN_OR_RETURN(storage::Tree * entries, txn.OpenTree(kEntriesTree));
+  ROOKERY_ASSIGN_OR_RETURN(storage::Tree * reduce, txn.OpenTree(kReduceTree));
+  const std::string lower_id = documents::Lower(change.id);
+
+  // Adds (sign +1) or removes (-1) one document's contribution {"k": keys, "s": sums}.
+  auto contribute = [&](const json::Value& keys, const json::Value& sums, int sign) -> Status {
+    const std::string group = json::Serialize(keys);
+    std::string bytes;
+    ROOKERY_ASSIGN_OR_RETURN(bool found, reduce->Get(group, &bytes));
+    uint64_t count = 0;
+    std::vector<json::Value> totals(definition_.sums.size(), json::Value::Int(0));
+    if (found) {
+      ROOKERY_ASSIGN_OR_RETURN(auto current, json::Parse(bytes));
+      const json::Value* c = current.Find("c");
+      const json::Value* s = current.Find("s");
+      if (c == nullptr || s == nullptr || !s->is_array() || s->items().size() != totals.size()) {
+        return Status::Corruption("reduce result '" + group + "' is invalid");
+      }
+      count = c->as_uint();
+      totals = s->items();
+    }
+    if (sign < 0 && count == 0)
+      return Status::Corruption("reduce result '" + group + "' underflow");
+    count = sign > 0 ? count + 1 : count - 1;
+    if (count == 0) return reduce->Delete(group).status();
+    for (size_t i = 0; i < totals.size() && i < sums.items().size(); ++i) {
+      totals[i] = AddNumbers(totals[i], sums.items()[i], sign);
+    }
+    std::vector<json::Member> m;
+    m.emplace_back("k", keys);
+    m.emplace_back("c", json::Value::Uint(count));
+    m.emplace_back("s", json::Value::Array(std::move(totals)));
+    return reduce->Put(group, json::Serialize(json::Value::Object(std::move(m))));
+  };
+
+  std::string old_bytes;
+  ROOKERY_ASSIGN_OR_RETURN(bool had, entries->Get(lower_id, &old_bytes));
+  if (had) {
+    ROOKERY_ASSIGN_OR_RETURN(auto old, json::Parse(old_bytes));
+    const json::Value* k = old.Find("k");
+    const json::Value* s = old.Find("s");
+    if (k == nullptr || s == nullptr) {
+      return Status::Corruption("map-reduce entry '" + lower_id + "' is invalid");
+    }
+    ROOKERY_RETURN_IF_ERROR(contribute(*k, *s, -1));
+    ROOKERY_RETURN_IF_ERROR(entries->Delete(lower_id).status());
+  }
+  if (change.deleted) return Status::Ok();
+  auto doc = json::Parse(change.json);
+  if (!doc.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.map_errors;
+    stats_.last_error = "document '" + change.id + "': " + doc.status().ToString();
+    return Status::Ok();
+  }
+  std::vector<json::Value> keys;
+  for (const std::string& path : definition_.group_by)
+    keys.push_back(GroupValue(Collect(*doc, path)));
+  std::vector<json::Value> sums;
+  for (const std::string& path : definition_.sums) sums.push_back(SumOf(Collect(*doc, path)));
+  json::Value k = json::Value::Array(std::move(keys));
+  json::Value s = json::Value::Array(std::move(sums));
+  ROOKERY_RETURN_IF_ERROR(contribute(k, s, +1));
+  std::vector<json::Member> m;
+  m.emplace_back("k", std::move(k));
+  m.emplace_back("s", std::move(s));
+  return entries->Put(lower_id, json::Serialize(json::Value::Object(std::move(m))));
+}
+
+Status Index::Apply(const documents::ChangeBatch& batch) {
+  if (batch.changes.empty() && batch.covered_etag <= covered_etag()) return Status::Ok();
+  ROOKERY_ASSIGN_OR_RETURN(auto txn, store_->BeginWrite());
+  for (const documents::Change& change : batch.changes) {
+    if (definition_.type == IndexType::kAutoMap) {
+      ROOKERY_RETURN_IF_ERROR(ApplyMap(*txn, change));
+    } else {
+      ROOKERY_RETURN_IF_ERROR(ApplyMapReduce(*txn, change));
+    }
+  }
+  ROOKERY_ASSIGN_OR_RETURN(storage::Tree * meta, txn->OpenTree(kMetaTree));
+  ROOKERY_RETURN_IF_ERROR(meta->Put(kCoveredKey, U64(batch.covered_etag)));
+  ROOKERY_RETURN_IF_ERROR(txn->Commit());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    covered_.store(batch.covered_etag, std::memory_order_release);
+    stats_.map_attempts += batch.changes.size();
+    if (!batch.changes.empty()) stats_.last_indexing_micros = env_.NowMicros();
+  }
+  progressed_.notify_all();
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<IndexSnapshot>> Index::Snapshot() {
+  // The covered etag is read before the transaction: the snapshot holds at least that much.
+  const uint64_t covered = covered_etag();
+  ROOKERY_ASSIGN_OR_RETURN(auto txn, store_->BeginRead());
+  return std::unique_ptr<IndexSnapshot>(new StoreIndexSnapshot(std::move(txn), covered));
+}
+
+IndexStats Index::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  IndexStats s = stats_;
+  s.covered_etag = covered_etag();
+  auto snapshot = store_->BeginRead();
+  if (snapshot.ok()) {
+    auto tree =
+        (*snapshot)->OpenTree(definition_.type == IndexType::kAutoMap ? kEntriesTree : kReduceTree);
+    if (tree.ok()) s.entries = (*tree)->stats().entries;
+  }
+  return s;
+}
+
+void Index::NoteQueried() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.last_query_micros = env_.NowMicros();
+}
+
+uint64_t Index::WaitForCoverage(uint64_t etag, uint64_t timeout_micros) {
+  std::unique_lock<std::mutex> lock(mu_);
+  progressed_.wait_for(lock, std::chrono::microseconds(timeout_micros),
+                       [&] { return shutdown_ || covered_etag() >= etag; });
+  return covered_etag();
+}
+
+void Index::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutdown_ = true;
+  }
+  progressed_.notify_all();
+}
+
+}  // namespace rookery::indexing

@@ -1,0 +1,125 @@
+// Index: one index's storage (its own storage environment in its own directory) and the
+// operations on it: applying document changes, reading snapshots, progress and waiting.
+//
+// Storage (docs/formats/index.md): a `meta` tree (definition, covered etag, creation time);
+// for kAutoMap an `entries` tree (lower id -> the entry: the values of every indexed path) and
+// one term tree per path (`terms/<path>`: term key + lower id); for kAutoMapReduce an `entries`
+// tree (lower id -> the document's group and its contributions) and a `reduce` tree (group ->
+// count and sums). Apply writes a batch of changes and the new covered etag in ONE durable
+// transaction, so after a crash indexing resumes exactly where the last commit left it.
+//
+// Threads: Apply from one thread at a time (the index manager's worker). Snapshot, the accessors
+// and WaitForCoverage from any thread; a snapshot belongs to the thread that took it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "documents/database.h"
+#include "indexing/definition.h"
+#include "json/value.h"
+#include "platform/env.h"
+#include "storage/btree_node.h"
+#include "storage/store.h"
+
+namespace rookery::indexing {
+
+// A kAutoMap entry: the id and, per indexed path, every value json::CollectPath found there
+// (`fields` is an object: path -> array of values; a missing path has an empty array).
+struct IndexEntry {
+  std::string id;  // original casing
+  json::Value fields;
+};
+
+// A kAutoMapReduce result: one group.
+struct ReduceResult {
+  std::vector<json::Value> keys;  // in definition.group_by order; a path with several values
+                                  // gives an array, a missing one null
+  uint64_t count = 0;
+  std::vector<json::Value> sums;  // in definition.sums order; numbers
+};
+
+struct IndexStats {
+  uint64_t covered_etag = 0;
+  uint64_t entries = 0;  // kAutoMap: documents; kAutoMapReduce: groups
+  uint64_t map_attempts = 0;
+  uint64_t map_errors = 0;
+  uint64_t created_micros = 0;
+  uint64_t last_indexing_micros = 0;  // 0 = never
+  uint64_t last_query_micros = 0;     // 0 = never
+  std::string last_error;
+};
+
+class IndexSnapshot {
+ public:
+  virtual ~IndexSnapshot() = default;
+  virtual uint64_t covered_etag() const = 0;
+  // kAutoMap: the entry of a lower-cased id.
+  virtual Result<std::optional<IndexEntry>> GetEntry(std::string_view lower_id) = 0;
+  // kAutoMap: every entry in lower-id order until fn returns false.
+  virtual Status ForEachEntry(const std::function<bool(IndexEntry&)>& fn) = 0;
+  // kAutoMap: fn(lower_id) for every term key k with lo <= k < hi (no bound when nullopt) in the
+  // term tree of `path`, in term order; kNotFound if the path is not indexed.
+  virtual Status ForEachTerm(std::string_view path, std::string_view lo,
+                             std::optional<std::string_view> hi,
+                             const std::function<bool(std::string_view lower_id)>& fn) = 0;
+  // kAutoMapReduce: every group in group-key order.
+  virtual Status ForEachReduceResult(const std::function<bool(ReduceResult&)>& fn) = 0;
+  virtual uint64_t entry_count() const = 0;
+};
+
+class Index {
+ public:
+  // Creates the index directory and its storage with `definition` (normalized). The directory
+  // must not hold an index yet.
+  static Result<std::unique_ptr<Index>> Create(platform::Env& env, std::string dir,
+                                               IndexDefinition definition);
+  // Opens an existing index; kNotFound if `dir` holds no committed definition.
+  static Result<std::unique_ptr<Index>> Open(platform::Env& env, std::string dir);
+  ~Index();
+
+  const IndexDefinition& definition() const { return definition_; }
+  const std::string& name() const { return definition_.name; }
+  const std::string& dir() const { return dir_; }
+  uint64_t covered_etag() const { return covered_.load(std::memory_order_acquire); }
+
+  // Indexes the batch's changes and records batch.covered_etag, durably, in one transaction.
+  // A document that cannot be indexed (invalid JSON) is counted as a map error and left out.
+  Status Apply(const documents::ChangeBatch& batch);
+
+  Result<std::unique_ptr<IndexSnapshot>> Snapshot();
+
+  IndexStats stats() const;
+  void NoteQueried();
+
+  // Blocks until covered_etag() >= etag, the timeout passes or Shutdown; returns covered_etag().
+  uint64_t WaitForCoverage(uint64_t etag, uint64_t timeout_micros);
+  // Wakes every waiter for good (the index is closing or being deleted).
+  void Shutdown();
+
+ private:
+  Index(platform::Env& env, std::string dir, std::unique_ptr<storage::Store> store,
+        IndexDefinition definition);
+  Status ApplyMap(storage::StoreWriteTransaction& txn, const documents::Change& change);
+  Status ApplyMapReduce(storage::StoreWriteTransaction& txn, const documents::Change& change);
+
+  platform::Env& env_;
+  std::string dir_;
+  std::unique_ptr<storage::Store> store_;
+  IndexDefinition definition_;
+  std::atomic<uint64_t> covered_{0};
+
+  mutable std::mutex mu_;
+  std::condition_variable progressed_;
+  bool shutdown_ = false;
+  IndexStats stats_;
+};
+
+}  // namespace rookery::indexing

@@ -1,0 +1,269 @@
+#include "indexing/index_manager.h"
+
+#include <chrono>
+
+#include "base/logging.h"
+#include "documents/ids.h"
+
+namespace rookery::indexing {
+namespace {
+
+constexpr size_t kBatchSize = 4096;
+// How long the worker sleeps without a wake-up before looking again (a safety net only).
+constexpr auto kIdleWait = std::chrono::seconds(1);
+
+}  // namespace
+
+IndexManager::IndexManager(platform::Env& env, std::string dir, documents::Database& database)
+    : env_(env), dir_(std::move(dir)), database_(database) {}
+
+Result<std::unique_ptr<IndexManager>> IndexManager::Open(platform::Env& env,
+                                                         std::string database_dir,
+                                                         documents::Database& database) {
+  std::unique_ptr<IndexManager> m(new IndexManager(env, database_dir + "/Indexes", database));
+  ROOKERY_RETURN_IF_ERROR(env.CreateDirs(m->dir_));
+  ROOKERY_RETURN_IF_ERROR(m->LoadExisting());
+  IndexManager* raw = m.get();
+  database.SetWriteObserver([raw](uint64_t) { raw->Wake(); });
+  m->worker_ = std::thread([raw] { raw->Run(); });
+  return m;
+}
+
+IndexManager::~IndexManager() {
+  database_.SetWriteObserver(nullptr);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  for (auto& [name, index] : indexes_) index->Shutdown();
+}
+
+Status IndexManager::LoadExisting() {
+  ROOKERY_ASSIGN_OR_RETURN(auto names, env_.ListDir(dir_));
+  for (const std::string& entry : names) {
+    const std::string path = dir_ + "/" + entry;
+    ROOKERY_ASSIGN_OR_RETURN(bool is_dir, env_.IsDirectory(path));
+    if (!is_dir) continue;
+    auto index = Index::Open(env_, path);
+    if (!index.ok() && index.status().code() == Code::kNotFound) {
+      // Creation did not commit before a crash: nothing refers to this directory.
+      log::Warn("removing incomplete index directory {}", path);
+      ROOKERY_RETURN_IF_ERROR(env_.RemoveAll(path));
+      continue;
+    }
+    if (!index.ok()) return index.status().WithContext("opening index in " + path);
+    Adopt(std::move(index).value());
+  }
+  return Status::Ok();
+}
+
+std::shared_ptr<Index> IndexManager::Adopt(std::unique_ptr<Index> index) {
+  std::shared_ptr<Index> shared(std::move(index));
+  indexes_[documents::Lower(shared->name())] = shared;
+  return shared;
+}
+
+void IndexManager::StopIndexing() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stopped_ = true;
+}
+
+void IndexManager::StartIndexing() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = false;
+    pending_ = true;
+  }
+  wake_.notify_all();
+}
+
+bool IndexManager::indexing_stopped() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopped_;
+}
+
+void IndexManager::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = true;
+  }
+  wake_.notify_all();
+}
+
+Result<std::shared_ptr<Index>> IndexManager::GetOrCreateAuto(IndexDefinition wanted) {
+  wanted.Normalize();
+  std::unique_lock<std::mutex> lock(mu_);
+  std::shared_ptr<Index> widen_from;
+  for (auto& [name, index] : indexes_) {
+    if (index->definition().Covers(wanted)) return index;
+  }
+  // The widest existing index of the same collection and kind gets merged in.
+  IndexDefinition target = wanted;
+  std::vector<std::string> narrower;
+  for (auto& [name, index] : indexes_) {
+    const IndexDefinition& d = index->definition();
+    if (d.type != wanted.type ||
+        documents::Lower(d.collection) != documents::Lower(wanted.collection)) {
+      continue;
+    }
+    if (d.type == IndexType::kAutoMapReduce && d.group_by != wanted.group_by) continue;
+    target = target.Merge(d);
+    narrower.push_back(index->name());
+  }
+  if (auto it = indexes_.find(documents::Lower(target.name)); it != indexes_.end()) {
+    return it->second;
+  }
+  const std::string dir = dir_ + "/" + IndexDirectoryName(target.name);
+  ROOKERY_ASSIGN_OR_RETURN(auto created, Index::Create(env_, dir, target));
+  log::Info("created automatic index {} in {}", target.name, dir);
+  std::shared_ptr<Index> index = Adopt(std::move(created));
+  if (!narrower.empty()) replaces_[documents::Lower(index->name())] = std::move(narrower);
+  pending_ = true;
+  lock.unlock();
+  wake_.notify_all();
+  return index;
+}
+
+std::shared_ptr<Index> IndexManager::Find(std::string_view name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = indexes_.find(documents::Lower(name));
+  return it == indexes_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<Index>> IndexManager::List() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<Index>> out;
+  for (const auto& [name, index] : indexes_) out.push_back(index);
+  return out;
+}
+
+std::string IndexManager::ErrorOf(std::string_view name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = errors_.find(documents::Lower(name));
+  return it == errors_.end() ? std::string() : it->second;
+}
+
+Status IndexManager::Delete(std::string_view name) {
+  std::shared_ptr<Index> index;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = indexes_.find(documents::Lower(name));
+    if (it == indexes_.end()) {
+      return Status::NotFound("index '" + std::string(name) + "' does not exist");
+    }
+    index = std::move(it->second);
+    indexes_.erase(it);
+    errors_.erase(documents::Lower(name));
+    replaces_.erase(documents::Lower(name));
+  }
+  index->Shutdown();
+  const std::string dir = index->dir();
+  // Wait for holders (the worker, queries) to let go, then remove the files. The worker never
+  // holds an index across batches, and queries are short.
+  while (index.use_count() > 1) env_.SleepMicros(1000);
+  index.reset();
+  log::Info("deleted index {}", std::string(name));
+  return env_.RemoveAll(dir);
+}
+
+std::string IndexManager::CollectionFilter(const Index& index) const {
+  const std::string& c = index.definition().collection;
+  return documents::Lower(c) == "@all_docs" ? std::string() : c;
+}
+
+Result<bool> IndexManager::IsStale(Index& index) {
+  uint64_t from = index.covered_etag();
+  while (from < database_.LastEtag()) {
+    ROOKERY_ASSIGN_OR_RETURN(auto batch, database_.ReadChanges(from, CollectionFilter(index), 1));
+    if (!batch.changes.empty()) return true;
+    if (batch.covered_etag <= from) break;
+    from = batch.covered_etag;
+  }
+  return false;
+}
+
+Result<bool> IndexManager::WaitForNonStale(Index& index, uint64_t timeout_micros) {
+  const uint64_t target = database_.LastEtag();
+  const uint64_t start = env_.MonotonicNanos() / 1000;
+  Wake();
+  while (true) {
+    if (index.covered_etag() >= target) return true;
+    ROOKERY_ASSIGN_OR_RETURN(bool stale, IsStale(index));
+    if (!stale) return true;
+    const uint64_t now = env_.MonotonicNanos() / 1000;
+    if (now - start >= timeout_micros) return false;
+    index.WaitForCoverage(target, std::min<uint64_t>(timeout_micros - (now - start), 100000));
+  }
+}
+
+bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index) {
+  if (index->covered_etag() >= database_.LastEtag()) return false;
+  auto batch = database_.ReadChanges(index->covered_etag(), CollectionFilter(*index), kBatchSize);
+  Status s = batch.ok() ? index->Apply(*batch) : batch.status();
+  if (!s.ok()) {
+    log::Error("indexing {} failed: {}", index->name(), s.ToString());
+    std::lock_guard<std::mutex> lock(mu_);
+    errors_[documents::Lower(index->name())] = s.ToString();
+    return false;
+  }
+  return true;
+}
+
+void IndexManager::RetireReplaced() {
+  std::vector<std::string> retire;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = replaces_.begin(); it != replaces_.end();) {
+      auto wider = indexes_.find(it->first);
+      if (wider != indexes_.end() && wider->second->covered_etag() >= database_.LastEtag()) {
+        retire.insert(retire.end(), it->second.begin(), it->second.end());
+        it = replaces_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const std::string& name : retire) {
+    Status s = Delete(name);
+    if (!s.ok() && s.code() != Code::kNotFound) {
+      log::Warn("retiring index {} failed: {}", name, s.ToString());
+    }
+  }
+}
+
+void IndexManager::Run() {
+  while (true) {
+    std::vector<std::shared_ptr<Index>> work;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!pending_ || stopped_) {
+        wake_.wait_for(lock, kIdleWait, [&] { return stop_ || (pending_ && !stopped_); });
+      }
+      if (stop_) return;
+      if (stopped_) continue;
+      pending_ = false;
+      for (auto& [name, index] : indexes_) {
+        if (errors_.count(name) == 0) work.push_back(index);
+      }
+    }
+    // Round robin until every index is current (or failed); new commits set pending_ again.
+    bool progress = true;
+    while (progress) {
+      progress = false;
+      for (const auto& index : work) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (stop_) return;
+          if (stopped_) break;
+        }
+        if (IndexOneBatch(index)) progress = true;
+      }
+    }
+    work.clear();
+    RetireReplaced();
+  }
+}
+
+}  // namespace rookery::indexing

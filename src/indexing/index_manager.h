@@ -1,0 +1,96 @@
+// IndexManager: the indexes of one database and the background thread that keeps them current.
+//
+// Indexes live in <database dir>/Indexes/<IndexDirectoryName(name)>/, each its own storage
+// environment (index.h). At open the manager opens every index found there (a directory without
+// a committed definition, left by a crash during creation, is removed). One worker thread
+// indexes: whenever the database commits (its write observer) or an index is created, it brings
+// every index up to the database's last etag in batches, round robin, each batch one durable
+// index transaction.
+//
+// Automatic indexes: GetOrCreateAuto returns an index covering the wanted definition, creating
+// one when none does. When an auto index of the same collection and kind exists but lacks fields,
+// the new index is their union (widening, as RavenDB does) and the narrower one is deleted once
+// the wider one has caught up.
+//
+// Staleness (protocol.md §10): an index is stale while some document or tombstone of its
+// collection has an etag above the index's covered etag. Never guessed: IsStale checks the
+// database.
+//
+// Threads: every method may be called from any thread. Index handles are shared_ptrs: a deleted
+// index stays usable by holders (queries in flight); its directory is removed when the last
+// holder lets go.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/result.h"
+#include "documents/database.h"
+#include "indexing/index.h"
+#include "platform/env.h"
+
+namespace rookery::indexing {
+
+class IndexManager {
+ public:
+  // `database` must outlive the manager.
+  static Result<std::unique_ptr<IndexManager>> Open(platform::Env& env, std::string database_dir,
+                                                    documents::Database& database);
+  ~IndexManager();  // stops the worker and closes every index
+
+  // An index covering `wanted` (Normalize()d here), created (and widened) if needed.
+  Result<std::shared_ptr<Index>> GetOrCreateAuto(IndexDefinition wanted);
+  // By name, case-insensitive; nullptr when absent.
+  std::shared_ptr<Index> Find(std::string_view name) const;
+  // Every index, by name.
+  std::vector<std::shared_ptr<Index>> List() const;
+  // kNotFound when absent.
+  Status Delete(std::string_view name);
+
+  // Whether documents or tombstones of the index's collection exist above its covered etag.
+  Result<bool> IsStale(Index& index);
+  // Waits until the index covers every change committed before this call, or the timeout.
+  // Returns whether it is non-stale at the end.
+  Result<bool> WaitForNonStale(Index& index, uint64_t timeout_micros);
+
+  // RavenDB's /admin/indexes/stop and /start: while stopped the worker indexes nothing (queries
+  // still run and report staleness truthfully).
+  void StopIndexing();
+  void StartIndexing();
+  bool indexing_stopped() const;
+
+  // The last indexing error, if the worker hit a storage failure on this index ("" if none).
+  std::string ErrorOf(std::string_view name) const;
+
+ private:
+  IndexManager(platform::Env& env, std::string dir, documents::Database& database);
+  Status LoadExisting();
+  void Run();
+  // One batch for one index; true if it did some work.
+  bool IndexOneBatch(const std::shared_ptr<Index>& index);
+  void RetireReplaced();
+  std::shared_ptr<Index> Adopt(std::unique_ptr<Index> index);
+  std::string CollectionFilter(const Index& index) const;
+  void Wake();
+
+  platform::Env& env_;
+  std::string dir_;  // <database dir>/Indexes
+  documents::Database& database_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  bool stopped_ = false;                                      // StopIndexing
+  bool pending_ = false;                                      // a wake-up not yet consumed
+  std::map<std::string, std::shared_ptr<Index>> indexes_;     // lower-cased name -> index
+  std::map<std::string, std::string> errors_;                 // lower-cased name -> last error
+  std::map<std::string, std::vector<std::string>> replaces_;  // wider -> narrower names
+  std::thread worker_;
+};
+
+}  // namespace rookery::indexing
