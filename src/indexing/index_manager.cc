@@ -173,8 +173,8 @@ std::string IndexManager::CollectionFilter(const Index& index) const {
   return documents::Lower(c) == "@all_docs" ? std::string() : c;
 }
 
-Result<bool> IndexManager::IsStale(Index& index) {
-  uint64_t from = index.covered_etag();
+Result<bool> IndexManager::IsStaleAfter(const Index& index, uint64_t covered) {
+  uint64_t from = covered;
   while (from < database_.LastEtag()) {
     ROOKERY_ASSIGN_OR_RETURN(auto batch, database_.ReadChanges(from, CollectionFilter(index), 1));
     if (!batch.changes.empty()) return true;

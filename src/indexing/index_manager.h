@@ -53,7 +53,9 @@ class IndexManager {
   Status Delete(std::string_view name);
 
   // Whether documents or tombstones of the index's collection exist above its covered etag.
-  Result<bool> IsStale(Index& index);
+  Result<bool> IsStale(Index& index) { return IsStaleAfter(index, index.covered_etag()); }
+  // Whether such changes exist above `covered` (a snapshot's covered etag).
+  Result<bool> IsStaleAfter(const Index& index, uint64_t covered);
   // Waits until the index covers every change committed before this call, or the timeout.
   // Returns whether it is non-stale at the end.
   Result<bool> WaitForNonStale(Index& index, uint64_t timeout_micros);

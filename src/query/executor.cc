@@ -1,0 +1,503 @@
+#include "query/executor.h"
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "base/checksum.h"
+#include "documents/ids.h"
+#include "query/eval.h"
+#include "query/parser.h"
+#include "query/planner.h"
+
+namespace rookery::query {
+namespace {
+
+constexpr size_t kScanBatch = 4096;
+
+// Field values of an automatic map index entry: what the index stored for each path.
+class EntryFieldSource final : public FieldSource {
+ public:
+  EntryFieldSource(const json::Value& fields, std::string_view id)
+      : fields_(fields), id_(json::Value::String(std::string(id))) {}
+  void Collect(const FieldRef& field, std::vector<const json::Value*>* out) const override {
+    if (field.kind == FieldRef::Kind::kId) {
+      out->push_back(&id_);
+      return;
+    }
+    if (!field.source.empty()) return;
+    const json::Value* values = fields_.Find(field.path);
+    if (values == nullptr || !values->is_array()) return;
+    for (const json::Value& v : values->items()) out->push_back(&v);
+  }
+
+ private:
+  const json::Value& fields_;
+  json::Value id_;
+};
+
+Result<std::optional<uint64_t>> ResolveCount(const std::optional<ValueRef>& ref,
+                                             const json::Value& parameters, const char* what) {
+  if (!ref) return std::optional<uint64_t>();
+  ROOKERY_ASSIGN_OR_RETURN(const json::Value* v, ResolveValue(*ref, parameters));
+  if (v->is_null()) return std::optional<uint64_t>();
+  if ((v->type() == json::Type::kInt && v->as_int() >= 0) || v->type() == json::Type::kUint) {
+    return std::optional<uint64_t>(v->as_uint());
+  }
+  return Status::InvalidArgument(std::string(what) + " must be a non-negative integer, got " +
+                                 json::Serialize(*v));
+}
+
+std::string CollectionFilter(const Query& q) {
+  return q.source == Query::SourceKind::kAllDocs ? std::string() : q.source_name;
+}
+
+bool NeedsIndex(const Query& q) {
+  if (!q.group_by.empty() || !q.order_by.empty()) return true;
+  return q.where != nullptr && !WhereOnlyOnId(*q.where);
+}
+
+// `where id() = v` or `where id() in (...)`: the ids to load directly; nullopt otherwise.
+Result<std::optional<std::vector<std::string>>> DirectIds(const Query& q,
+                                                          const json::Value& parameters) {
+  using Ids = std::optional<std::vector<std::string>>;
+  if (q.where == nullptr || !q.order_by.empty()) return Ids();
+  const Expr& e = *q.where;
+  if (e.field.kind != FieldRef::Kind::kId) return Ids();
+  const bool eq = e.kind == Expr::Kind::kCompare && e.op == CompareOp::kEq;
+  if (!eq && e.kind != Expr::Kind::kIn) return Ids();
+  std::vector<std::string> ids;
+  for (const ValueRef& ref : e.values) {
+    ROOKERY_ASSIGN_OR_RETURN(const json::Value* v, ResolveValue(ref, parameters));
+    if (v->is_string()) {
+      ids.push_back(v->as_string());
+    } else if (v->is_array()) {
+      for (const json::Value& item : v->items()) {
+        if (item.is_string()) ids.push_back(item.as_string());
+      }
+    }
+  }
+  return Ids(std::move(ids));
+}
+
+// Output name of an unaliased group-by projection.
+std::string ReduceOutputName(const Projection& p) {
+  if (!p.alias.empty()) return p.alias;
+  switch (p.kind) {
+    case Projection::Kind::kCount:
+      return "Count";
+    case Projection::Kind::kKey:
+      return "Key";
+    default:
+      return p.field.path;
+  }
+}
+
+json::Value ProjectionMetadata(std::string_view id) {
+  std::vector<json::Member> m;
+  m.emplace_back("@projection", json::Value::Bool(true));
+  if (!id.empty()) m.emplace_back("@id", json::Value::String(std::string(id)));
+  return json::Value::Object(std::move(m));
+}
+
+}  // namespace
+
+struct QueryEngine::Match {
+  std::string id;        // original casing; "" for map-reduce results
+  json::Value values;    // entry fields (map), the parsed document (scan) or the result (reduce)
+  std::string json;      // scan: the stored document text
+  bool is_document = false;
+};
+
+struct QueryEngine::Plan {
+  enum class Kind { kScan, kDirect, kMap, kMapReduce };
+  Kind kind = Kind::kScan;
+  std::shared_ptr<indexing::Index> index;
+  std::string index_name;
+  std::vector<std::string> direct_ids;
+};
+
+QueryEngine::QueryEngine(platform::Env& env, documents::Database& database,
+                         indexing::IndexManager& indexes)
+    : env_(env), database_(database), indexes_(indexes) {}
+
+Result<QueryEngine::Plan> QueryEngine::MakePlan(const Query& q, const json::Value& parameters) {
+  Plan plan;
+  if (q.source == Query::SourceKind::kIndex) {
+    plan.index = indexes_.Find(q.source_name);
+    if (plan.index == nullptr) {
+      return Status::NotFound("Index '" + q.source_name + "' was not found");
+    }
+  } else if (!NeedsIndex(q)) {
+    ROOKERY_ASSIGN_OR_RETURN(auto direct, DirectIds(q, parameters));
+    if (direct) {
+      plan.kind = Plan::Kind::kDirect;
+      plan.direct_ids = std::move(*direct);
+    }
+    plan.index_name = "collection/" + (q.source == Query::SourceKind::kAllDocs
+                                           ? std::string("@all_docs")
+                                           : q.source_name);
+    return plan;
+  } else {
+    ROOKERY_ASSIGN_OR_RETURN(plan.index, indexes_.GetOrCreateAuto(AutoIndexFor(q)));
+  }
+  plan.index_name = plan.index->name();
+  plan.kind = plan.index->definition().type == indexing::IndexType::kAutoMapReduce
+                  ? Plan::Kind::kMapReduce
+                  : Plan::Kind::kMap;
+  if (plan.kind == Plan::Kind::kMapReduce && q.group_by.empty() &&
+      q.source != Query::SourceKind::kIndex) {
+    return Status::Internal("map-reduce index chosen for a query without group by");
+  }
+  return plan;
+}
+
+Status QueryEngine::Collect(Plan& plan, const Query& q, const json::Value& parameters,
+                            std::vector<Match>* matches, bool* is_stale,
+                            const QueryRequest& request) {
+  *is_stale = false;
+  if (plan.kind == Plan::Kind::kDirect) {
+    ROOKERY_ASSIGN_OR_RETURN(auto docs, database_.GetMany(plan.direct_ids));
+    std::set<std::string> seen;
+    const std::string wanted = documents::Lower(CollectionFilter(q));
+    for (auto& doc : docs) {
+      if (!doc || !seen.insert(documents::Lower(doc->id)).second) continue;
+      if (!wanted.empty() && documents::Lower(doc->collection) != wanted) continue;
+      Match m;
+      m.id = doc->id;
+      ROOKERY_ASSIGN_OR_RETURN(m.values, json::Parse(doc->json));
+      m.json = std::move(doc->json);
+      m.is_document = true;
+      matches->push_back(std::move(m));
+    }
+    return Status::Ok();
+  }
+  if (plan.kind == Plan::Kind::kScan) {
+    uint64_t after = 0;
+    while (true) {
+      ROOKERY_ASSIGN_OR_RETURN(auto batch,
+                               database_.ReadChanges(after, CollectionFilter(q), kScanBatch));
+      for (documents::Change& c : batch.changes) {
+        if (c.deleted) continue;
+        Match m;
+        m.id = std::move(c.id);
+        ROOKERY_ASSIGN_OR_RETURN(m.values, json::Parse(c.json));
+        if (q.where) {
+          DocumentFieldSource source(m.values, m.id);
+          ROOKERY_ASSIGN_OR_RETURN(bool ok, Evaluate(*q.where, source, parameters));
+          if (!ok) continue;
+        }
+        m.json = std::move(c.json);
+        m.is_document = true;
+        matches->push_back(std::move(m));
+      }
+      if (batch.covered_etag >= batch.last_etag || batch.covered_etag <= after) break;
+      after = batch.covered_etag;
+    }
+    return Status::Ok();
+  }
+
+  indexing::Index& index = *plan.index;
+  index.NoteQueried();
+  if (request.wait_for_non_stale) {
+    ROOKERY_RETURN_IF_ERROR(indexes_.WaitForNonStale(index, request.wait_timeout_micros).status());
+  }
+  ROOKERY_ASSIGN_OR_RETURN(auto snapshot, index.Snapshot());
+  ROOKERY_ASSIGN_OR_RETURN(*is_stale, indexes_.IsStaleAfter(index, snapshot->covered_etag()));
+
+  if (plan.kind == Plan::Kind::kMapReduce) {
+    const auto& def = index.definition();
+    Status failed;
+    ROOKERY_RETURN_IF_ERROR(snapshot->ForEachReduceResult([&](indexing::ReduceResult& r) {
+      std::vector<json::Member> out;
+      auto key_of = [&](const std::string& path) -> json::Value {
+        for (size_t i = 0; i < def.group_by.size(); ++i) {
+          if (def.group_by[i] == path) return r.keys[i];
+        }
+        return json::Value::Null();
+      };
+      auto sum_of = [&](const std::string& path) -> json::Value {
+        for (size_t i = 0; i < def.sums.size(); ++i) {
+          if (def.sums[i] == path) return r.sums[i];
+        }
+        return json::Value::Int(0);
+      };
+      if (q.select.empty()) {
+        for (const FieldRef& g : q.group_by) out.emplace_back(g.path, key_of(g.path));
+        out.emplace_back("Count", json::Value::Uint(r.count));
+      }
+      for (const Projection& p : q.select) {
+        switch (p.kind) {
+          case Projection::Kind::kCount:
+            out.emplace_back(ReduceOutputName(p), json::Value::Uint(r.count));
+            break;
+          case Projection::Kind::kSum:
+            out.emplace_back(ReduceOutputName(p), sum_of(p.field.path));
+            break;
+          case Projection::Kind::kKey:
+            if (q.group_by.size() == 1) {
+              out.emplace_back(ReduceOutputName(p), key_of(q.group_by[0].path));
+            } else {
+              std::vector<json::Member> key;
+              for (const FieldRef& g : q.group_by) key.emplace_back(g.path, key_of(g.path));
+              out.emplace_back(ReduceOutputName(p), json::Value::Object(std::move(key)));
+            }
+            break;
+          case Projection::Kind::kField:
+            out.emplace_back(p.alias.empty() ? p.field.path : p.alias, key_of(p.field.path));
+            break;
+        }
+      }
+      Match m;
+      m.values = json::Value::Object(std::move(out));
+      if (q.where) {
+        DocumentFieldSource source(m.values, "");
+        auto ok = Evaluate(*q.where, source, parameters);
+        if (!ok.ok()) {
+          failed = ok.status();
+          return false;
+        }
+        if (!*ok) return true;
+      }
+      matches->push_back(std::move(m));
+      return true;
+    }));
+    return failed;
+  }
+
+  // Map index: narrow through the term trees, then evaluate each candidate's entry.
+  std::optional<std::set<std::string>> candidates;
+  if (q.where) {
+    ROOKERY_ASSIGN_OR_RETURN(candidates,
+                             Candidates(*q.where, *snapshot, index.definition(), parameters));
+  }
+  Status failed;
+  auto consider = [&](indexing::IndexEntry& entry) -> bool {
+    if (q.where) {
+      EntryFieldSource source(entry.fields, entry.id);
+      auto ok = Evaluate(*q.where, source, parameters);
+      if (!ok.ok()) {
+        failed = ok.status();
+        return false;
+      }
+      if (!*ok) return true;
+    }
+    Match m;
+    m.id = std::move(entry.id);
+    m.values = std::move(entry.fields);
+    matches->push_back(std::move(m));
+    return true;
+  };
+  if (candidates) {
+    for (const std::string& lower_id : *candidates) {
+      ROOKERY_ASSIGN_OR_RETURN(auto entry, snapshot->GetEntry(lower_id));
+      if (entry && !consider(*entry)) break;
+    }
+  } else {
+    ROOKERY_RETURN_IF_ERROR(snapshot->ForEachEntry(consider));
+  }
+  return failed;
+}
+
+Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
+  const uint64_t start = env_.MonotonicNanos();
+  ROOKERY_ASSIGN_OR_RETURN(Query q, ParseQuery(request.text));
+  if (q.operation == Query::Operation::kUpdate) {
+    return Status::NotSupported(
+        "update by query ('update { ... }') runs JavaScript patches, which Rookery does not "
+        "support yet; see docs/compatibility.md");
+  }
+  const json::Value& parameters = request.parameters;
+  ROOKERY_ASSIGN_OR_RETURN(auto offset, ResolveCount(q.offset, parameters, "offset"));
+  ROOKERY_ASSIGN_OR_RETURN(auto limit, ResolveCount(q.limit, parameters, "limit"));
+  ROOKERY_ASSIGN_OR_RETURN(Plan plan, MakePlan(q, parameters));
+
+  QueryResult result;
+  result.index_name = plan.index_name;
+  std::vector<Match> matches;
+  ROOKERY_RETURN_IF_ERROR(Collect(plan, q, parameters, &matches, &result.is_stale, request));
+
+  // Order.
+  bool random = false;
+  for (const OrderBy& o : q.order_by) random = random || o.random;
+  if (random) {
+    uint64_t seed = env_.RandomUint64();
+    for (const OrderBy& o : q.order_by) {
+      if (o.random && o.random_seed) {
+        ROOKERY_ASSIGN_OR_RETURN(const json::Value* s, ResolveValue(*o.random_seed, parameters));
+        seed = Hash64(json::Serialize(*s));
+      }
+    }
+    std::mt19937_64 rng(seed);
+    std::shuffle(matches.begin(), matches.end(), rng);
+  } else if (!q.order_by.empty()) {
+    const bool from_entries = plan.kind == Plan::Kind::kMap;
+    struct Keyed {
+      std::vector<const json::Value*> keys;
+      size_t index;
+    };
+    std::vector<std::unique_ptr<FieldSource>> sources;
+    std::vector<std::vector<const json::Value*>> holders(matches.size() * q.order_by.size());
+    std::vector<Keyed> keyed(matches.size());
+    for (size_t i = 0; i < matches.size(); ++i) {
+      if (from_entries) {
+        sources.push_back(std::make_unique<EntryFieldSource>(matches[i].values, matches[i].id));
+      } else {
+        sources.push_back(std::make_unique<DocumentFieldSource>(matches[i].values, matches[i].id));
+      }
+      keyed[i].index = i;
+      for (size_t k = 0; k < q.order_by.size(); ++k) {
+        keyed[i].keys.push_back(
+            FirstValue(*sources[i], q.order_by[k].field, &holders[i * q.order_by.size() + k]));
+      }
+    }
+    std::stable_sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+      for (size_t k = 0; k < q.order_by.size(); ++k) {
+        int c = CompareForOrder(a.keys[k], b.keys[k], q.order_by[k].type);
+        if (c != 0) return q.order_by[k].descending ? c > 0 : c < 0;
+      }
+      return false;
+    });
+    std::vector<Match> ordered;
+    ordered.reserve(matches.size());
+    for (const Keyed& k : keyed) ordered.push_back(std::move(matches[k.index]));
+    matches = std::move(ordered);
+  }
+
+  // Documents behind index entries are loaded for the page only (or for all when distinct
+  // projections must be compared).
+  const bool map_reduce = plan.kind == Plan::Kind::kMapReduce;
+  auto load_documents = [&](size_t from, size_t to) -> Status {
+    std::vector<std::string> ids;
+    for (size_t i = from; i < to; ++i) {
+      if (!matches[i].is_document && !map_reduce) ids.push_back(matches[i].id);
+    }
+    if (ids.empty()) return Status::Ok();
+    ROOKERY_ASSIGN_OR_RETURN(auto docs, database_.GetMany(ids));
+    size_t j = 0;
+    for (size_t i = from; i < to; ++i) {
+      if (matches[i].is_document || map_reduce) continue;
+      auto& doc = docs[j++];
+      if (!doc) continue;  // deleted since indexing: dropped below
+      ROOKERY_ASSIGN_OR_RETURN(matches[i].values, json::Parse(doc->json));
+      matches[i].json = std::move(doc->json);
+      matches[i].is_document = true;
+    }
+    return Status::Ok();
+  };
+
+  auto project = [&](Match& m) -> Result<std::string> {
+    if (map_reduce) {
+      m.values.Set("@metadata", ProjectionMetadata(""));
+      return json::Serialize(m.values);
+    }
+    if (!q.has_select) return m.json;
+    DocumentFieldSource source(m.values, m.id);
+    std::vector<json::Value> loaded;
+    loaded.reserve(q.loads.size());
+    for (const LoadClause& load : q.loads) {
+      std::vector<const json::Value*> found;
+      source.Collect(load.field, &found);
+      loaded.emplace_back();
+      if (!found.empty() && found[0]->is_string()) {
+        ROOKERY_ASSIGN_OR_RETURN(auto doc, database_.Get(found[0]->as_string()));
+        if (doc) {
+          ROOKERY_ASSIGN_OR_RETURN(loaded.back(), json::Parse(doc->json));
+        }
+      }
+    }
+    for (size_t i = 0; i < q.loads.size(); ++i) {
+      if (!loaded[i].is_null()) source.AddLoaded(q.loads[i].alias, &loaded[i]);
+    }
+    const json::Value* meta = m.values.Find("@metadata");
+    const json::Value* coll = meta ? meta->Find("@collection") : nullptr;
+    ROOKERY_ASSIGN_OR_RETURN(
+        json::Value projected,
+        Project(q, source, m.id, coll && coll->is_string() ? coll->as_string() : ""));
+    return json::Serialize(projected);
+  };
+
+  std::vector<std::string> texts;
+  std::vector<size_t> kept;  // indexes of matches whose text is in `texts`
+  if (q.distinct) {
+    ROOKERY_RETURN_IF_ERROR(load_documents(0, matches.size()));
+    std::set<std::string> seen;
+    for (size_t i = 0; i < matches.size(); ++i) {
+      if (!matches[i].is_document && !map_reduce) continue;
+      ROOKERY_ASSIGN_OR_RETURN(std::string text, project(matches[i]));
+      if (seen.insert(text).second) {
+        texts.push_back(std::move(text));
+        kept.push_back(i);
+      }
+    }
+    result.total_results = texts.size();
+    const size_t from = std::min<uint64_t>(offset.value_or(0), texts.size());
+    const size_t to = std::min<uint64_t>(from + limit.value_or(texts.size()), texts.size());
+    result.results.assign(texts.begin() + from, texts.begin() + to);
+    kept = std::vector<size_t>(kept.begin() + from, kept.begin() + to);
+  } else {
+    result.total_results = matches.size();
+    const size_t from = std::min<uint64_t>(offset.value_or(0), matches.size());
+    const size_t to = std::min<uint64_t>(from + limit.value_or(matches.size()), matches.size());
+    ROOKERY_RETURN_IF_ERROR(load_documents(from, to));
+    for (size_t i = from; i < to; ++i) {
+      if (!matches[i].is_document && !map_reduce) continue;
+      ROOKERY_ASSIGN_OR_RETURN(std::string text, project(matches[i]));
+      result.results.push_back(std::move(text));
+      kept.push_back(i);
+    }
+  }
+
+  // Includes: ids found at the include paths of each result's document.
+  if (!q.includes.empty() && !map_reduce) {
+    std::vector<std::string> ids;
+    std::set<std::string> seen;
+    for (size_t i : kept) {
+      for (const FieldRef& f : q.includes) {
+        std::vector<const json::Value*> found;
+        json::CollectPath(matches[i].values, f.path, &found);
+        for (const json::Value* v : found) {
+          std::vector<const json::Value*> flat;
+          if (v->is_array()) {
+            for (const json::Value& item : v->items()) flat.push_back(&item);
+          } else {
+            flat.push_back(v);
+          }
+          for (const json::Value* id : flat) {
+            if (id->is_string() && seen.insert(documents::Lower(id->as_string())).second) {
+              ids.push_back(id->as_string());
+            }
+          }
+        }
+      }
+    }
+    ROOKERY_ASSIGN_OR_RETURN(auto docs, database_.GetMany(ids));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (docs[i]) result.includes.emplace_back(docs[i]->id, std::move(docs[i]->json));
+    }
+  }
+
+  const uint64_t covered = plan.index ? plan.index->covered_etag() : database_.LastEtag();
+  if (plan.index) result.index_timestamp_micros = plan.index->stats().last_indexing_micros;
+  const uint64_t parts[3] = {covered, database_.LastEtag(), result.total_results};
+  result.result_etag = Hash64(parts, sizeof parts, 0) >> 1;  // positive as a signed long
+  result.duration_micros = (env_.MonotonicNanos() - start) / 1000;
+  return result;
+}
+
+Result<std::vector<std::string>> QueryEngine::MatchingIds(const QueryRequest& request,
+                                                          bool* is_stale) {
+  ROOKERY_ASSIGN_OR_RETURN(Query q, ParseQuery(request.text));
+  if (q.operation == Query::Operation::kUpdate || !q.group_by.empty()) {
+    return Status::InvalidArgument("a delete by query needs a plain 'from ... where ...' query");
+  }
+  ROOKERY_ASSIGN_OR_RETURN(Plan plan, MakePlan(q, request.parameters));
+  std::vector<Match> matches;
+  ROOKERY_RETURN_IF_ERROR(Collect(plan, q, request.parameters, &matches, is_stale, request));
+  std::vector<std::string> ids;
+  ids.reserve(matches.size());
+  for (Match& m : matches) ids.push_back(std::move(m.id));
+  return ids;
+}
+
+}  // namespace rookery::query

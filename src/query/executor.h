@@ -1,0 +1,78 @@
+// QueryEngine: runs RQL queries of one database (protocol.md §8, §10).
+//
+// Planning (docs/design/queries.md):
+//   - `from <collection>` / `from @all_docs` with no where/order by/group by: a collection scan
+//     in etag order (no index; IndexName "collection/<name>"); `where id() = / in` and
+//     `startsWith(id(), p)` alone are direct lookups.
+//   - with where or order by on fields: an automatic map index over every field referenced
+//     (indexing::IndexManager::GetOrCreateAuto), reused or widened by later queries;
+//   - `group by`: an automatic map-reduce index (count() and sum(f));
+//   - `from index 'X'`: that index (kNotFound when it does not exist).
+// Index queries narrow candidates through the term trees where a condition allows it and then
+// evaluate the whole where clause on each candidate's index entry (eval.h), so results reflect
+// exactly what the index has processed; IsStale says whether that is everything.
+//
+// Threads: Run may be called from any number of threads at once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "documents/database.h"
+#include "indexing/index_manager.h"
+#include "json/value.h"
+#include "query/ast.h"
+
+namespace rookery::query {
+
+struct QueryRequest {
+  std::string text;       // RQL
+  json::Value parameters;  // object or null
+  bool wait_for_non_stale = false;
+  uint64_t wait_timeout_micros = 15ull * 1000 * 1000;
+  bool metadata_only = false;
+};
+
+struct QueryResult {
+  // Each result as JSON text: a stored document exactly as loads return it, or a projection
+  // (with "@metadata": {"@projection": true, ...}).
+  std::vector<std::string> results;
+  // Included documents: id (as stored) -> JSON text; ids that were not found map to "".
+  std::vector<std::pair<std::string, std::string>> includes;
+  uint64_t total_results = 0;
+  uint64_t skipped_results = 0;
+  std::string index_name;
+  bool is_stale = false;
+  uint64_t result_etag = 0;       // changes whenever the results may have changed
+  uint64_t index_timestamp_micros = 0;  // last indexing time (0: never / not an index query)
+  uint64_t duration_micros = 0;
+};
+
+class QueryEngine {
+ public:
+  // Both must outlive the engine.
+  QueryEngine(platform::Env& env, documents::Database& database, indexing::IndexManager& indexes);
+
+  // Errors: kInvalidArgument (malformed query, bad parameters: InvalidQueryException),
+  // kNotSupported (naming the construct), kNotFound (unknown index: IndexDoesNotExistException).
+  Result<QueryResult> Run(const QueryRequest& request);
+
+  // The ids of every document the query matches (paging ignored), for delete by query. Waits
+  // for non-stale results like Run when asked.
+  Result<std::vector<std::string>> MatchingIds(const QueryRequest& request, bool* is_stale);
+
+ private:
+  struct Match;
+  struct Plan;
+  Result<Plan> MakePlan(const Query& query, const json::Value& parameters);
+  Status Collect(Plan& plan, const Query& query, const json::Value& parameters,
+                 std::vector<Match>* matches, bool* is_stale, const QueryRequest& request);
+
+  platform::Env& env_;
+  documents::Database& database_;
+  indexing::IndexManager& indexes_;
+};
+
+}  // namespace rookery::query

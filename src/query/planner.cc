@@ -1,0 +1,244 @@
+#include "query/planner.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "indexing/term.h"
+#include "query/eval.h"
+
+namespace rookery::query {
+namespace {
+
+using IdSet = std::set<std::string>;
+using MaybeIds = std::optional<IdSet>;
+
+bool IsDocumentPath(const FieldRef& f) {
+  return f.kind == FieldRef::Kind::kPath && f.source.empty() && !f.path.empty();
+}
+
+// Whether `text` is a JSON number's text ("31", "-2.5"), in which case eval lets it equal the
+// number, so lookups must also try the number term.
+std::optional<double> NumberText(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  double d = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return std::nullopt;
+  return d;
+}
+
+std::string NumberTextOf(const json::Value& v) { return json::Serialize(v); }
+
+class Narrower {
+ public:
+  Narrower(indexing::IndexSnapshot& snapshot, const indexing::IndexDefinition& definition,
+           const json::Value& parameters)
+      : snapshot_(snapshot), definition_(definition), parameters_(parameters) {}
+
+  Result<MaybeIds> Of(const Expr& e) {
+    switch (e.kind) {
+      case Expr::Kind::kAnd: {
+        ROOKERY_ASSIGN_OR_RETURN(MaybeIds a, Of(*e.left));
+        ROOKERY_ASSIGN_OR_RETURN(MaybeIds b, Of(*e.right));
+        if (!a) return b;
+        if (!b) return a;
+        IdSet both;
+        std::set_intersection(a->begin(), a->end(), b->begin(), b->end(),
+                              std::inserter(both, both.end()));
+        return MaybeIds(std::move(both));
+      }
+      case Expr::Kind::kOr: {
+        ROOKERY_ASSIGN_OR_RETURN(MaybeIds a, Of(*e.left));
+        if (!a) return MaybeIds();
+        ROOKERY_ASSIGN_OR_RETURN(MaybeIds b, Of(*e.right));
+        if (!b) return MaybeIds();
+        a->insert(b->begin(), b->end());
+        return a;
+      }
+      default:
+        break;
+    }
+    if (!IsDocumentPath(e.field) || !Indexed(e.field.path)) return MaybeIds();
+    const std::string& path = e.field.path;
+    switch (e.kind) {
+      case Expr::Kind::kCompare: {
+        ROOKERY_ASSIGN_OR_RETURN(const json::Value* v, ResolveValue(e.values[0], parameters_));
+        if (e.op == CompareOp::kEq) {
+          IdSet ids;
+          ROOKERY_ASSIGN_OR_RETURN(bool ok, Equal(path, *v, &ids));
+          return ok ? MaybeIds(std::move(ids)) : MaybeIds();
+        }
+        if (e.op == CompareOp::kNe) return MaybeIds();
+        return Range(path, *v, e.op);
+      }
+      case Expr::Kind::kIn: {
+        IdSet ids;
+        for (const ValueRef& ref : e.values) {
+          ROOKERY_ASSIGN_OR_RETURN(const json::Value* v, ResolveValue(ref, parameters_));
+          if (v->is_array()) {
+            for (const json::Value& item : v->items()) {
+              ROOKERY_ASSIGN_OR_RETURN(bool ok, Equal(path, item, &ids));
+              if (!ok) return MaybeIds();
+            }
+          } else {
+            ROOKERY_ASSIGN_OR_RETURN(bool ok, Equal(path, *v, &ids));
+            if (!ok) return MaybeIds();
+          }
+        }
+        return MaybeIds(std::move(ids));
+      }
+      case Expr::Kind::kBetween: {
+        ROOKERY_ASSIGN_OR_RETURN(const json::Value* lo, ResolveValue(e.values[0], parameters_));
+        ROOKERY_ASSIGN_OR_RETURN(const json::Value* hi, ResolveValue(e.values[1], parameters_));
+        if (lo->is_number() && hi->is_number()) {
+          return Scan(path, indexing::EncodeNumberTerm(lo->as_double()),
+                      indexing::EncodeNumberTerm(hi->as_double()) + "\xFF");
+        }
+        if (lo->is_string() && hi->is_string()) {
+          return Scan(path, indexing::EncodeStringTerm(lo->as_string()),
+                      indexing::EncodeStringTerm(hi->as_string()) + "\xFF");
+        }
+        return MaybeIds();
+      }
+      case Expr::Kind::kStartsWith: {
+        ROOKERY_ASSIGN_OR_RETURN(const json::Value* v, ResolveValue(e.values[0], parameters_));
+        if (!v->is_string()) return MaybeIds();
+        const std::string prefix = indexing::EncodeStringPrefix(v->as_string());
+        return Scan(path, prefix, PrefixEnd(prefix));
+      }
+      default:
+        return MaybeIds();
+    }
+  }
+
+ private:
+  bool Indexed(const std::string& path) const {
+    return std::find(definition_.fields.begin(), definition_.fields.end(), path) !=
+           definition_.fields.end();
+  }
+
+  static std::string PrefixEnd(const std::string& prefix) {
+    std::string end = prefix;
+    while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xFF) end.pop_back();
+    if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
+    return end;
+  }
+
+  Status ScanInto(const std::string& path, const std::string& lo, const std::string& hi,
+                  IdSet* ids) {
+    return snapshot_.ForEachTerm(path, lo, std::string_view(hi), [&](std::string_view id) {
+      ids->emplace(id);
+      return true;
+    });
+  }
+
+  Result<MaybeIds> Scan(const std::string& path, const std::string& lo, const std::string& hi) {
+    IdSet ids;
+    ROOKERY_RETURN_IF_ERROR(ScanInto(path, lo, hi, &ids));
+    return MaybeIds(std::move(ids));
+  }
+
+  // Adds the candidates for `path = v`; false when equality on v cannot be narrowed (null
+  // matches missing fields, objects and arrays have no term).
+  Result<bool> Equal(const std::string& path, const json::Value& v, IdSet* ids) {
+    if (v.is_null() || v.is_object() || v.is_array()) return false;
+    auto term = indexing::EncodeTerm(v);
+    if (!term) return false;
+    ROOKERY_RETURN_IF_ERROR(ScanInto(path, *term, *term + "\xFF", ids));
+    // A number equals its text and a numeric string equals the number (eval.h).
+    if (v.is_number()) {
+      const std::string t = indexing::EncodeStringTerm(NumberTextOf(v));
+      ROOKERY_RETURN_IF_ERROR(ScanInto(path, t, t + "\xFF", ids));
+    } else if (v.is_string()) {
+      if (auto d = NumberText(v.as_string())) {
+        const std::string t = indexing::EncodeNumberTerm(*d);
+        ROOKERY_RETURN_IF_ERROR(ScanInto(path, t, t + "\xFF", ids));
+      }
+    }
+    return true;
+  }
+
+  Result<MaybeIds> Range(const std::string& path, const json::Value& v, CompareOp op) {
+    const bool lower_bound = op == CompareOp::kGt || op == CompareOp::kGe;
+    std::string type_start;
+    std::string type_end;
+    std::string bound;
+    if (v.is_number()) {
+      type_start = std::string(1, indexing::kTermNumber);
+      type_end = std::string(1, indexing::kTermNumber + 1);
+      bound = indexing::EncodeNumberTerm(v.as_double());
+    } else if (v.is_string()) {
+      type_start = std::string(1, indexing::kTermString);
+      type_end = std::string(1, indexing::kTermString + 1);
+      bound = indexing::EncodeStringTerm(v.as_string());
+    } else {
+      return MaybeIds();
+    }
+    if (lower_bound) return Scan(path, bound, type_end);
+    return Scan(path, type_start, bound + "\xFF");
+  }
+
+  indexing::IndexSnapshot& snapshot_;
+  const indexing::IndexDefinition& definition_;
+  const json::Value& parameters_;
+};
+
+}  // namespace
+
+void WherePaths(const Expr& e, std::vector<std::string>* out) {
+  switch (e.kind) {
+    case Expr::Kind::kAnd:
+    case Expr::Kind::kOr:
+      WherePaths(*e.left, out);
+      WherePaths(*e.right, out);
+      return;
+    case Expr::Kind::kNot:
+      WherePaths(*e.left, out);
+      return;
+    case Expr::Kind::kTrue:
+      return;
+    default:
+      if (IsDocumentPath(e.field)) out->push_back(e.field.path);
+  }
+}
+
+bool WhereOnlyOnId(const Expr& e) {
+  switch (e.kind) {
+    case Expr::Kind::kAnd:
+    case Expr::Kind::kOr:
+      return WhereOnlyOnId(*e.left) && WhereOnlyOnId(*e.right);
+    case Expr::Kind::kNot:
+      return WhereOnlyOnId(*e.left);
+    case Expr::Kind::kTrue:
+      return true;
+    default:
+      return e.field.kind == FieldRef::Kind::kId;
+  }
+}
+
+indexing::IndexDefinition AutoIndexFor(const Query& query) {
+  indexing::IndexDefinition d;
+  d.collection = query.source == Query::SourceKind::kAllDocs ? "@all_docs" : query.source_name;
+  if (!query.group_by.empty()) {
+    d.type = indexing::IndexType::kAutoMapReduce;
+    for (const FieldRef& f : query.group_by) d.group_by.push_back(f.path);
+    for (const Projection& p : query.select) {
+      if (p.kind == Projection::Kind::kSum && IsDocumentPath(p.field)) d.sums.push_back(p.field.path);
+    }
+  } else {
+    if (query.where) WherePaths(*query.where, &d.fields);
+    for (const OrderBy& o : query.order_by) {
+      if (!o.random && IsDocumentPath(o.field)) d.fields.push_back(o.field.path);
+    }
+  }
+  d.Normalize();
+  return d;
+}
+
+Result<std::optional<std::set<std::string>>> Candidates(
+    const Expr& expr, indexing::IndexSnapshot& snapshot,
+    const indexing::IndexDefinition& definition, const json::Value& parameters) {
+  Narrower n(snapshot, definition, parameters);
+  return n.Of(expr);
+}
+
+}  // namespace rookery::query
