@@ -10,7 +10,7 @@
 // becomes U+00DF. Strings never change length class in a way callers see: the output is valid
 // UTF-8 whenever the input is; invalid bytes are copied through unchanged.
 //
-// Stability: index term keys are persisted, so the table is ours (docs/design/query.md) and must
+// Stability: index term keys are persisted, so the table is ours (docs/design/json.md) and must
 // not change for existing code points without an index format version bump.
 //
 // Threads: pure functions; safe from any thread.

@@ -30,8 +30,7 @@ TEST(TextTest, GreekAndCyrillic) {
   EXPECT_EQ(LowerInvariant("ΆΈΉΊΌΎΏΪΫ"), "άέήίόύώϊϋ");
   EXPECT_EQ(LowerInvariant("ς"), "ς");  // final sigma is not folded to σ
   EXPECT_EQ(LowerInvariant("ἈὈᾼῸΩ"), "ἀὀᾳὸω");
-  EXPECT_EQ(LowerInvariant("АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"),
-            "абвгдежзийклмнопрстуфхцчшщъыьэюя");
+  EXPECT_EQ(LowerInvariant("АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"), "абвгдежзийклмнопрстуфхцчшщъыьэюя");
   EXPECT_EQ(LowerInvariant("ЀЁЂЃЄЅІЇЈЉЊЋЌЍЎЏ"), "ѐёђѓєѕіїјљњћќѝўџ");
   EXPECT_EQ(LowerInvariant("ѠҊӀӁӐԀ"), "ѡҋӏӂӑԁ");
   EXPECT_EQ(LowerInvariant("ԱՖ"), "աֆ");

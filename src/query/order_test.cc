@@ -163,7 +163,8 @@ TEST_F(OrderResultsTest, AlphaNumericAndIdOrder) {
   EXPECT_EQ(Ids({Order(F("Name"), OrderType::kAlphaNumeric)}),
             (IdList{"files/2", "files/1", "files/3"}));
   EXPECT_EQ(Ids({Order(F("Name"))}), (IdList{"files/2", "files/3", "files/1"}));
-  EXPECT_EQ(Ids({Order(Id(), OrderType::kDefault, true)}), (IdList{"files/3", "files/2", "files/1"}));
+  EXPECT_EQ(Ids({Order(Id(), OrderType::kDefault, true)}),
+            (IdList{"files/3", "files/2", "files/1"}));
 }
 
 TEST_F(OrderResultsTest, RandomIsDeterministicPerSeed) {
