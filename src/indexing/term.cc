@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "json/text.h"
+
 namespace rookery::indexing {
 namespace {
 
@@ -15,12 +17,7 @@ void AppendEscaped(std::string_view lowered, std::string* out) {
 }  // namespace
 
 std::string LowerForTerm(std::string_view text) {
-  // TODO(issue 5): json::LowerInvariant once it lands, so terms and evaluation agree on Unicode.
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
+  return json::LowerInvariant(text);
 }
 
 std::string EncodeNumberTerm(double d) {

@@ -1,7 +1,6 @@
 #include "query/executor.h"
 
 #include <algorithm>
-#include <random>
 #include <set>
 
 #include "base/checksum.h"
@@ -103,9 +102,9 @@ json::Value ProjectionMetadata(std::string_view id) {
 }  // namespace
 
 struct QueryEngine::Match {
-  std::string id;        // original casing; "" for map-reduce results
-  json::Value values;    // entry fields (map), the parsed document (scan) or the result (reduce)
-  std::string json;      // scan: the stored document text
+  std::string id;      // original casing; "" for map-reduce results
+  json::Value values;  // entry fields (map), the parsed document (scan) or the result (reduce)
+  std::string json;    // scan: the stored document text
   bool is_document = false;
 };
 
@@ -134,9 +133,9 @@ Result<QueryEngine::Plan> QueryEngine::MakePlan(const Query& q, const json::Valu
       plan.kind = Plan::Kind::kDirect;
       plan.direct_ids = std::move(*direct);
     }
-    plan.index_name = "collection/" + (q.source == Query::SourceKind::kAllDocs
-                                           ? std::string("@all_docs")
-                                           : q.source_name);
+    plan.index_name =
+        "collection/" +
+        (q.source == Query::SourceKind::kAllDocs ? std::string("@all_docs") : q.source_name);
     return plan;
   } else {
     ROOKERY_ASSIGN_OR_RETURN(plan.index, indexes_.GetOrCreateAuto(AutoIndexFor(q)));
@@ -310,6 +309,7 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   const json::Value& parameters = request.parameters;
   ROOKERY_ASSIGN_OR_RETURN(auto offset, ResolveCount(q.offset, parameters, "offset"));
   ROOKERY_ASSIGN_OR_RETURN(auto limit, ResolveCount(q.limit, parameters, "limit"));
+  ROOKERY_RETURN_IF_ERROR(CheckParameters(q, parameters));
   ROOKERY_ASSIGN_OR_RETURN(Plan plan, MakePlan(q, parameters));
 
   QueryResult result;
@@ -318,49 +318,25 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   ROOKERY_RETURN_IF_ERROR(Collect(plan, q, parameters, &matches, &result.is_stale, request));
 
   // Order.
-  bool random = false;
-  for (const OrderBy& o : q.order_by) random = random || o.random;
-  if (random) {
-    uint64_t seed = env_.RandomUint64();
-    for (const OrderBy& o : q.order_by) {
-      if (o.random && o.random_seed) {
-        ROOKERY_ASSIGN_OR_RETURN(const json::Value* s, ResolveValue(*o.random_seed, parameters));
-        seed = Hash64(json::Serialize(*s));
-      }
-    }
-    std::mt19937_64 rng(seed);
-    std::shuffle(matches.begin(), matches.end(), rng);
-  } else if (!q.order_by.empty()) {
+  if (!q.order_by.empty()) {
     const bool from_entries = plan.kind == Plan::Kind::kMap;
-    struct Keyed {
-      std::vector<const json::Value*> keys;
-      size_t index;
-    };
-    std::vector<std::unique_ptr<FieldSource>> sources;
-    std::vector<std::vector<const json::Value*>> holders(matches.size() * q.order_by.size());
-    std::vector<Keyed> keyed(matches.size());
-    for (size_t i = 0; i < matches.size(); ++i) {
+    std::vector<std::unique_ptr<FieldSource>> owned;
+    std::vector<const FieldSource*> sources;
+    owned.reserve(matches.size());
+    for (Match& m : matches) {
       if (from_entries) {
-        sources.push_back(std::make_unique<EntryFieldSource>(matches[i].values, matches[i].id));
+        owned.push_back(std::make_unique<EntryFieldSource>(m.values, m.id));
       } else {
-        sources.push_back(std::make_unique<DocumentFieldSource>(matches[i].values, matches[i].id));
+        owned.push_back(std::make_unique<DocumentFieldSource>(m.values, m.id));
       }
-      keyed[i].index = i;
-      for (size_t k = 0; k < q.order_by.size(); ++k) {
-        keyed[i].keys.push_back(
-            FirstValue(*sources[i], q.order_by[k].field, &holders[i * q.order_by.size() + k]));
-      }
+      sources.push_back(owned.back().get());
     }
-    std::stable_sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
-      for (size_t k = 0; k < q.order_by.size(); ++k) {
-        int c = CompareForOrder(a.keys[k], b.keys[k], q.order_by[k].type);
-        if (c != 0) return q.order_by[k].descending ? c > 0 : c < 0;
-      }
-      return false;
-    });
+    ROOKERY_ASSIGN_OR_RETURN(std::vector<size_t> order,
+                             OrderResults(q.order_by, sources, parameters, env_.RandomUint64()));
+    owned.clear();
     std::vector<Match> ordered;
     ordered.reserve(matches.size());
-    for (const Keyed& k : keyed) ordered.push_back(std::move(matches[k.index]));
+    for (size_t i : order) ordered.push_back(std::move(matches[i]));
     matches = std::move(ordered);
   }
 
@@ -386,12 +362,14 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
     return Status::Ok();
   };
 
-  auto project = [&](Match& m) -> Result<std::string> {
+  // The result as a value (projections and map-reduce results); nullopt = the stored document.
+  auto project = [&](Match& m) -> Result<std::optional<json::Value>> {
     if (map_reduce) {
-      m.values.Set("@metadata", ProjectionMetadata(""));
-      return json::Serialize(m.values);
+      json::Value v = m.values;
+      v.Set("@metadata", ProjectionMetadata(""));
+      return std::optional<json::Value>(std::move(v));
     }
-    if (!q.has_select) return m.json;
+    if (!q.has_select) return std::optional<json::Value>();
     DocumentFieldSource source(m.values, m.id);
     std::vector<json::Value> loaded;
     loaded.reserve(q.loads.size());
@@ -414,7 +392,10 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
     ROOKERY_ASSIGN_OR_RETURN(
         json::Value projected,
         Project(q, source, m.id, coll && coll->is_string() ? coll->as_string() : ""));
-    return json::Serialize(projected);
+    return std::optional<json::Value>(std::move(projected));
+  };
+  auto text_of = [&](Match& m, const std::optional<json::Value>& v) {
+    return v ? json::Serialize(*v) : m.json;
   };
 
   std::vector<std::string> texts;
@@ -424,9 +405,10 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
     std::set<std::string> seen;
     for (size_t i = 0; i < matches.size(); ++i) {
       if (!matches[i].is_document && !map_reduce) continue;
-      ROOKERY_ASSIGN_OR_RETURN(std::string text, project(matches[i]));
-      if (seen.insert(text).second) {
-        texts.push_back(std::move(text));
+      ROOKERY_ASSIGN_OR_RETURN(auto value, project(matches[i]));
+      const std::string key = value ? DistinctKey(*value) : matches[i].json;
+      if (seen.insert(key).second) {
+        texts.push_back(text_of(matches[i], value));
         kept.push_back(i);
       }
     }
@@ -442,8 +424,8 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
     ROOKERY_RETURN_IF_ERROR(load_documents(from, to));
     for (size_t i = from; i < to; ++i) {
       if (!matches[i].is_document && !map_reduce) continue;
-      ROOKERY_ASSIGN_OR_RETURN(std::string text, project(matches[i]));
-      result.results.push_back(std::move(text));
+      ROOKERY_ASSIGN_OR_RETURN(auto value, project(matches[i]));
+      result.results.push_back(text_of(matches[i], value));
       kept.push_back(i);
     }
   }
@@ -491,6 +473,7 @@ Result<std::vector<std::string>> QueryEngine::MatchingIds(const QueryRequest& re
   if (q.operation == Query::Operation::kUpdate || !q.group_by.empty()) {
     return Status::InvalidArgument("a delete by query needs a plain 'from ... where ...' query");
   }
+  ROOKERY_RETURN_IF_ERROR(CheckParameters(q, request.parameters));
   ROOKERY_ASSIGN_OR_RETURN(Plan plan, MakePlan(q, request.parameters));
   std::vector<Match> matches;
   ROOKERY_RETURN_IF_ERROR(Collect(plan, q, request.parameters, &matches, is_stale, request));

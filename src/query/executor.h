@@ -28,7 +28,7 @@
 namespace rookery::query {
 
 struct QueryRequest {
-  std::string text;       // RQL
+  std::string text;        // RQL
   json::Value parameters;  // object or null
   bool wait_for_non_stale = false;
   uint64_t wait_timeout_micros = 15ull * 1000 * 1000;
@@ -45,7 +45,7 @@ struct QueryResult {
   uint64_t skipped_results = 0;
   std::string index_name;
   bool is_stale = false;
-  uint64_t result_etag = 0;       // changes whenever the results may have changed
+  uint64_t result_etag = 0;             // changes whenever the results may have changed
   uint64_t index_timestamp_micros = 0;  // last indexing time (0: never / not an index query)
   uint64_t duration_micros = 0;
 };

@@ -26,7 +26,9 @@ std::optional<double> NumberText(const std::string& text) {
   return d;
 }
 
-std::string NumberTextOf(const json::Value& v) { return json::Serialize(v); }
+std::string NumberTextOf(const json::Value& v) {
+  return json::Serialize(v);
+}
 
 class Narrower {
  public:
@@ -222,7 +224,8 @@ indexing::IndexDefinition AutoIndexFor(const Query& query) {
     d.type = indexing::IndexType::kAutoMapReduce;
     for (const FieldRef& f : query.group_by) d.group_by.push_back(f.path);
     for (const Projection& p : query.select) {
-      if (p.kind == Projection::Kind::kSum && IsDocumentPath(p.field)) d.sums.push_back(p.field.path);
+      if (p.kind == Projection::Kind::kSum && IsDocumentPath(p.field))
+        d.sums.push_back(p.field.path);
     }
   } else {
     if (query.where) WherePaths(*query.where, &d.fields);
@@ -234,9 +237,10 @@ indexing::IndexDefinition AutoIndexFor(const Query& query) {
   return d;
 }
 
-Result<std::optional<std::set<std::string>>> Candidates(
-    const Expr& expr, indexing::IndexSnapshot& snapshot,
-    const indexing::IndexDefinition& definition, const json::Value& parameters) {
+Result<std::optional<std::set<std::string>>> Candidates(const Expr& expr,
+                                                        indexing::IndexSnapshot& snapshot,
+                                                        const indexing::IndexDefinition& definition,
+                                                        const json::Value& parameters) {
   Narrower n(snapshot, definition, parameters);
   return n.Of(expr);
 }
