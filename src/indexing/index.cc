@@ -1,5 +1,6 @@
 #include "indexing/index.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -194,7 +195,18 @@ Index::Index(platform::Env& env, std::string dir, std::unique_ptr<storage::Store
     : env_(env),
       dir_(std::move(dir)),
       store_(std::move(store)),
-      definition_(std::move(definition)) {}
+      definition_(std::move(definition)) {
+  // The first segment of every path the index reads: only those members are converted.
+  for (const auto* paths : {&definition_.fields, &definition_.group_by, &definition_.sums}) {
+    for (const std::string& path : *paths) {
+      std::string_view root = path;
+      root = root.substr(0, std::min(root.find('.'), root.find("[]")));
+      if (std::find(root_keys_.begin(), root_keys_.end(), root) == root_keys_.end()) {
+        root_keys_.push_back(root);
+      }
+    }
+  }
+}
 
 Index::~Index() {
   Shutdown();
@@ -257,6 +269,12 @@ Result<std::unique_ptr<Index>> Index::Open(platform::Env& env, std::string dir) 
   return index;
 }
 
+Result<json::Value> Index::ParseForIndexing(std::string_view text) const {
+  json::ParseOptions options;
+  options.only_root_keys = &root_keys_;
+  return json::Parse(text, options);
+}
+
 Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const documents::Change& change) {
   ROOKERY_ASSIGN_OR_RETURN(storage::Tree * entries, txn.OpenTree(kEntriesTree));
   const std::string lower_id = documents::Lower(change.id);
@@ -276,7 +294,7 @@ Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const documents::Cha
     ROOKERY_RETURN_IF_ERROR(entries->Delete(lower_id).status());
   }
   if (change.deleted) return Status::Ok();
-  auto doc = json::Parse(change.json);
+  auto doc = ParseForIndexing(change.json);
   if (!doc.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.map_errors;
@@ -351,7 +369,7 @@ Status Index::ApplyMapReduce(storage::StoreWriteTransaction& txn, const document
     ROOKERY_RETURN_IF_ERROR(entries->Delete(lower_id).status());
   }
   if (change.deleted) return Status::Ok();
-  auto doc = json::Parse(change.json);
+  auto doc = ParseForIndexing(change.json);
   if (!doc.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.map_errors;

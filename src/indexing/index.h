@@ -107,6 +107,8 @@ class Index {
  private:
   Index(platform::Env& env, std::string dir, std::unique_ptr<storage::Store> store,
         IndexDefinition definition);
+  // Parses only the root members the definition's paths start with.
+  Result<json::Value> ParseForIndexing(std::string_view text) const;
   Status ApplyMap(storage::StoreWriteTransaction& txn, const documents::Change& change);
   Status ApplyMapReduce(storage::StoreWriteTransaction& txn, const documents::Change& change);
 
@@ -114,6 +116,7 @@ class Index {
   std::string dir_;
   std::unique_ptr<storage::Store> store_;
   IndexDefinition definition_;
+  std::vector<std::string_view> root_keys_;  // views into definition_'s paths
   std::atomic<uint64_t> covered_{0};
 
   mutable std::mutex mu_;

@@ -116,6 +116,22 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options) {
 
   dom::element root;
   const simdjson::error_code err = state->Parse(text, &root);
+  if (!err && options.only_root_keys != nullptr && root.type() == dom::element_type::OBJECT) {
+    internal::ObjectBuilder builder;  // duplicate keys: the last wins, as in Parse
+    bool too_deep = false;
+    for (dom::key_value_pair field : dom::object(root)) {
+      const auto& keys = *options.only_root_keys;
+      if (std::find(keys.begin(), keys.end(), field.key) == keys.end()) continue;
+      Value v;
+      if (!Convert(field.value, 1, max_depth, &v)) {
+        too_deep = true;
+        break;
+      }
+      builder.Add(field.key, std::move(v));
+    }
+    if (!too_deep) return builder.Finish();
+    return internal::ParseReference(text, max_depth);
+  }
   if (!err) {
     Value value;
     if (Convert(root, 0, max_depth, &value)) return value;

@@ -340,3 +340,25 @@ TEST(ParseTest, ThroughputSanityPrint) {
 
 }  // namespace
 }  // namespace rookery::json
+
+namespace rookery::json {
+namespace {
+
+TEST(ParseSelectedTest, OnlyTheNamedRootMembersAreConverted) {
+  const std::vector<std::string_view> keys = {"Name", "Address"};
+  ParseOptions options;
+  options.only_root_keys = &keys;
+  auto v =
+      Parse(R"({"Name":"a","Pad":"xxxx","Address":{"City":"c"},"Name":"b","N":[1,2]})", options);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(Serialize(*v), R"({"Name":"b","Address":{"City":"c"}})");
+  // The whole text is still validated.
+  EXPECT_FALSE(Parse(R"({"Name":"a","Pad":[1,}")", options).ok());
+  // A non-object root parses as usual.
+  auto arr = Parse("[1,2]", options);
+  ASSERT_TRUE(arr.ok());
+  EXPECT_EQ(Serialize(*arr), "[1,2]");
+}
+
+}  // namespace
+}  // namespace rookery::json

@@ -95,6 +95,10 @@ struct ParseOptions {
   // Inputs nested deeper than this are refused (a parse error, never a stack overflow). Depth
   // counts containers: "[]" has depth 1, "[[]]" depth 2, a scalar 0. Clamped to kMaxParseDepth.
   uint32_t max_depth = 512;
+  // When set and the text is an object, only the root members with these keys are converted into
+  // the Value (the rest of the text is still validated). Indexing uses it to read a few fields of
+  // large documents without building the whole tree. Not owned.
+  const std::vector<std::string_view>* only_root_keys = nullptr;
 };
 
 // "null", "a boolean", "a number", "a string", "an array", "an object": for error messages.
