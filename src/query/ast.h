@@ -148,6 +148,8 @@ struct Query {
   std::optional<ValueRef> offset;
   std::optional<ValueRef> limit;
 
+  // ParseQuery produces kSelect or kUpdate; RQL has no delete clause, so the DELETE /queries
+  // handler sets kDelete on the query it parsed.
   enum class Operation : uint8_t { kSelect, kDelete, kUpdate };
   Operation operation = Operation::kSelect;
   std::string update_script;  // kUpdate: the text between the braces of `update { ... }`
