@@ -3,6 +3,8 @@
 #   make test   build and pass every test
 # Each does every step on a fresh Debian 12 machine: packages, CMake configure, build.
 #
+#   make fuzz-smoke      build the libFuzzer targets (clang, ASan+UBSan, build-fuzz/) and run the
+#                        RQL parser fuzzer 60 s and the JSON one 30 s (CI runs this too)
 #   make bench-storage   Rookery's storage engine beside LMDB and RocksDB (bench/), report in
 #                        build-bench/storage-report.md; options through BENCH_ARGS, e.g.
 #                        make bench-storage BENCH_ARGS="--keys 100000 --runs 1"
@@ -16,7 +18,7 @@ CMAKE_EXTRA ?=
 BENCH_BUILD_DIR ?= build-bench
 BENCH_ARGS ?=
 
-.PHONY: all deps configure build run test client-deps asan format-check ci clean bench-storage
+.PHONY: all deps configure build run test client-deps asan fuzz-smoke format-check ci clean bench-storage
 
 all: build
 
@@ -63,6 +65,10 @@ bench-storage:
 	ROOKERY_BENCH_INVOKED_AS='make bench-storage BENCH_ARGS="$(BENCH_ARGS)"' \
 	  ./$(BENCH_BUILD_DIR)/bench/storage_bench --out $(BENCH_BUILD_DIR)/storage-report.md $(BENCH_ARGS)
 
+# The fuzz targets of tests/fuzz, briefly (scripts/fuzz-smoke; RQL_SECONDS / JSON_SECONDS override).
+fuzz-smoke:
+	@scripts/fuzz-smoke
+
 format-check:
 	@scripts/check-format
 
@@ -70,5 +76,5 @@ ci:
 	.ci/run
 
 clean:
-	rm -rf build build-asan build.configure.log build-asan.configure.log \
+	rm -rf build build-asan build.configure.log build-asan.configure.log build-fuzz build-fuzz.configure.log \
 	  $(BENCH_BUILD_DIR) $(BENCH_BUILD_DIR).configure.log

@@ -66,6 +66,7 @@ struct Expr {
     kCompare,     // field <op> value
     kIn,          // field in (v, ...)      any of the values (a parameter may hold an array)
     kAllIn,       // field all in (v, ...)  every value is present in the field (an array)
+                  // (RavenDB accepts an empty list: `in ()` matches nothing, `all in ()` all)
     kBetween,     // field between v1 and v2, inclusive
     kStartsWith,  // startsWith(field, v)
     kEndsWith,    // endsWith(field, v)
@@ -79,10 +80,13 @@ struct Expr {
   Position pos;
   FieldRef field;                 // every leaf kind except kTrue
   CompareOp op = CompareOp::kEq;  // kCompare only
-  std::vector<ValueRef> values;  // kCompare, kStartsWith, kEndsWith: 1; kBetween: 2; kIn/kAllIn: 1+
+  std::vector<ValueRef> values;  // kCompare, kStartsWith, kEndsWith: 1; kBetween: 2; kIn/kAllIn: 0+
   bool exact = false;            // inside exact(...): string comparisons are case-sensitive
   ExprPtr left;                  // kAnd, kOr, kNot
   ExprPtr right;                 // kAnd, kOr
+  // A chain `a and b and c ...` (or `or`) is a balanced tree of kAnd (kOr) nodes with the
+  // operands in text order, so its height is logarithmic in its length; pos of kAnd/kOr is the
+  // position of its first operand.
 };
 
 enum class OrderType : uint8_t { kDefault, kString, kLong, kDouble, kAlphaNumeric };
@@ -133,7 +137,7 @@ struct Query {
   std::vector<OrderBy> order_by;
   std::vector<LoadClause> loads;
 
-  bool has_select = false;
+  bool has_select = false;  // false for `select *` / `select distinct *` too (whole documents)
   bool distinct = false;
   std::vector<Projection> select;
 
@@ -144,6 +148,8 @@ struct Query {
   std::optional<ValueRef> offset;
   std::optional<ValueRef> limit;
 
+  // ParseQuery produces kSelect or kUpdate; RQL has no delete clause, so the DELETE /queries
+  // handler sets kDelete on the query it parsed.
   enum class Operation : uint8_t { kSelect, kDelete, kUpdate };
   Operation operation = Operation::kSelect;
   std::string update_script;  // kUpdate: the text between the braces of `update { ... }`

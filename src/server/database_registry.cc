@@ -98,19 +98,20 @@ Status DatabaseRegistry::Create(std::string_view name, json::Value record) {
   // Leftovers of an earlier database of that name would otherwise be adopted.
   ROOKERY_RETURN_IF_ERROR(env_.RemoveAll(dir));
   ROOKERY_RETURN_IF_ERROR(env_.CreateDirs(dir));
-  auto db = documents::Database::Open(env_, dir, options_);
-  if (!db.ok()) return db.status().WithContext("creating database '" + std::string(name) + "'");
+  auto services = DatabaseServices::Open(env_, dir, options_);
+  if (!services.ok()) {
+    return services.status().WithContext("creating database '" + std::string(name) + "'");
+  }
   ROOKERY_RETURN_IF_ERROR(
       platform::WriteFileAtomically(env_, RecordPath(name), json::Serialize(record)));
-  entries_[Key(name)] = Entry{std::string(name), std::move(record),
-                              std::shared_ptr<documents::Database>(std::move(db).value())};
+  entries_[Key(name)] = Entry{std::string(name), std::move(record), std::move(services).value()};
   ++command_index_;
   log::Info("created database '{}'", name);
   return Status::Ok();
 }
 
 Status DatabaseRegistry::Delete(std::string_view name) {
-  std::shared_ptr<documents::Database> db;
+  std::shared_ptr<DatabaseServices> db;
   std::string stored_name;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -122,7 +123,7 @@ Status DatabaseRegistry::Delete(std::string_view name) {
     // The record goes first: from here on the database does not exist, even after a crash.
     ROOKERY_RETURN_IF_ERROR(env_.RemoveFile(RecordPath(stored_name)));
     ROOKERY_RETURN_IF_ERROR(env_.SyncDir(root_));
-    db = std::move(it->second.db);
+    db = std::move(it->second.services);
     entries_.erase(it);
     ++command_index_;
   }
@@ -162,18 +163,27 @@ Result<json::Value> DatabaseRegistry::Record(std::string_view name) const {
 }
 
 Result<std::shared_ptr<documents::Database>> DatabaseRegistry::Get(std::string_view name) {
+  ROOKERY_ASSIGN_OR_RETURN(auto services, Services(name));
+  // Shares ownership of the services, so a holder keeps the whole database open.
+  documents::Database* db = services->db.get();
+  return std::shared_ptr<documents::Database>(std::move(services), db);
+}
+
+Result<std::shared_ptr<DatabaseServices>> DatabaseRegistry::Services(std::string_view name) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(Key(name));
   if (it == entries_.end()) {
     return Status::NotFound("Database '" + std::string(name) + "' does not exist");
   }
   Entry& entry = it->second;
-  if (!entry.db) {
-    auto db = documents::Database::Open(env_, Dir(entry.name), options_);
-    if (!db.ok()) return db.status().WithContext("opening database '" + entry.name + "'");
-    entry.db = std::shared_ptr<documents::Database>(std::move(db).value());
+  if (!entry.services) {
+    auto services = DatabaseServices::Open(env_, Dir(entry.name), options_);
+    if (!services.ok()) {
+      return services.status().WithContext("opening database '" + entry.name + "'");
+    }
+    entry.services = std::move(services).value();
   }
-  return entry.db;
+  return entry.services;
 }
 
 uint64_t DatabaseRegistry::NextCommandIndex() {
@@ -182,11 +192,11 @@ uint64_t DatabaseRegistry::NextCommandIndex() {
 }
 
 void DatabaseRegistry::CloseAll() {
-  std::vector<std::shared_ptr<documents::Database>> open;
+  std::vector<std::shared_ptr<DatabaseServices>> open;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [key, entry] : entries_) {
-      if (entry.db) open.push_back(std::move(entry.db));
+      if (entry.services) open.push_back(std::move(entry.services));
     }
   }
   open.clear();  // destructors close the storage environments

@@ -28,6 +28,7 @@
 #include "documents/database.h"
 #include "json/value.h"
 #include "platform/env.h"
+#include "server/database_services.h"
 
 namespace rookery::server {
 
@@ -55,6 +56,8 @@ class DatabaseRegistry {
   Result<json::Value> Record(std::string_view name) const;
   // The open database (opening it on first use); kNotFound if there is no such database.
   Result<std::shared_ptr<documents::Database>> Get(std::string_view name);
+  // The open database with its indexes, query engine and operations (opened on first use).
+  Result<std::shared_ptr<DatabaseServices>> Services(std::string_view name);
   // A monotonically increasing number standing in for RavenDB's Raft command index.
   uint64_t NextCommandIndex();
 
@@ -65,7 +68,7 @@ class DatabaseRegistry {
   struct Entry {
     std::string name;  // original casing
     json::Value record;
-    std::shared_ptr<documents::Database> db;  // null until first use
+    std::shared_ptr<DatabaseServices> services;  // null until first use
   };
   static std::string Key(std::string_view name);
   std::string Dir(std::string_view name) const;

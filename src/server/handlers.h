@@ -3,6 +3,8 @@
 //   handlers_docs.cc       /docs: load, includes, startsWith, put, delete, head (§7.2-§7.4)
 //   handlers_batch.cc      bulk_docs, hilo, stats (§7.5, §7.7, §9.5)
 //   handlers_multi_get.cc  multi_get (§12)
+//   handlers_queries.cc    queries, delete by query, operations (§8, §10)
+//   handlers_indexes.cc    index listing, statistics, administration (§9)
 // docs/compatibility.md lists what each endpoint supports.
 //
 // Threads: handlers run concurrently on the HTTP worker threads; they share only the context,
@@ -15,6 +17,7 @@
 
 #include "base/status.h"
 #include "documents/database.h"
+#include "json/writer.h"
 #include "server/database_registry.h"
 #include "server/http.h"
 #include "server/router.h"
@@ -23,6 +26,7 @@ namespace rookery::server {
 
 struct ServerContext {
   DatabaseRegistry* registry = nullptr;
+  platform::Env* env = nullptr;    // the server's clock
   const Router* router = nullptr;  // multi_get dispatches sub-requests through it
   std::string node_tag = "A";
   std::string topology_id;   // a GUID, fixed for the server's life
@@ -33,6 +37,8 @@ void AddServerRoutes(Router& router, ServerContext& context);
 void AddDocumentRoutes(Router& router, ServerContext& context);
 void AddBatchRoutes(Router& router, ServerContext& context);
 void AddMultiGetRoute(Router& router, ServerContext& context);
+void AddQueryRoutes(Router& router, ServerContext& context);
+void AddIndexRoutes(Router& router, ServerContext& context);
 
 inline void AddAllRoutes(Router& router, ServerContext& context) {
   context.router = &router;
@@ -40,6 +46,8 @@ inline void AddAllRoutes(Router& router, ServerContext& context) {
   AddDocumentRoutes(router, context);
   AddBatchRoutes(router, context);
   AddMultiGetRoute(router, context);
+  AddQueryRoutes(router, context);
+  AddIndexRoutes(router, context);
 }
 
 // A handler of a database route: returns a non-OK Status to answer an error (SetErrorFromStatus).
@@ -47,6 +55,13 @@ using DocumentsHandler =
     std::function<Status(const HttpRequest&, HttpResponse&, documents::Database&)>;
 // Resolves the database (503 + Database-Missing when unknown) and maps the handler's Status.
 Router::DatabaseHandler WithDatabase(ServerContext& context, DocumentsHandler handler);
+
+// Like DocumentsHandler, with the database's indexes, query engine and operations.
+using ServicesHandler = std::function<Status(const HttpRequest&, HttpResponse&, DatabaseServices&)>;
+Router::DatabaseHandler WithServices(ServerContext& context, ServicesHandler handler);
+
+// "Indexes" entries of /stats and the body of /indexes/stats (index statistics, §9.3, §9.5).
+void WriteIndexStats(json::JsonWriter& w, DatabaseServices& services, bool full);
 
 // A new random GUID in the 8-4-4-4-12 form.
 std::string NewGuid();

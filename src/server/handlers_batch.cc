@@ -1,6 +1,8 @@
 // /databases/{db}: bulk_docs (protocol.md §7.5), hilo (§7.7), stats (§9.5).
+#include <algorithm>
 #include <cstdio>
 
+#include "documents/ids.h"
 #include "json/writer.h"
 #include "server/errors.h"
 #include "server/handlers.h"
@@ -73,7 +75,38 @@ Result<documents::Command> ReadCommand(json::Value& command, size_t index) {
                                  " (expected PUT or DELETE)");
 }
 
-Status BulkDocs(const HttpRequest& req, HttpResponse& res, Database& db) {
+// waitForIndexesAfterSaveChanges (protocol.md §10): after the batch committed, wait until the
+// named indexes (or all) have processed it; on timeout fail only with waitForIndexThrow=true.
+Status WaitForIndexes(const HttpRequest& req, DatabaseServices& s) {
+  if (!req.HasQuery("waitForIndexesTimeout")) return Status::Ok();
+  ROOKERY_ASSIGN_OR_RETURN(uint64_t timeout, ParseTimeSpanMicros(req.Query("waitForIndexesTimeout"),
+                                                                 "waitForIndexesTimeout"));
+  ROOKERY_ASSIGN_OR_RETURN(bool must_throw, QueryBool(req, "waitForIndexThrow", true));
+  std::vector<std::shared_ptr<indexing::Index>> targets;
+  const auto named = req.QueryAll("waitForSpecificIndex");
+  if (named.empty()) {
+    targets = s.indexes->List();
+  } else {
+    for (std::string_view name : named) {
+      auto index = s.indexes->Find(name);
+      if (index == nullptr)
+        return Status::NotFound("Index '" + std::string(name) + "' was not found");
+      targets.push_back(std::move(index));
+    }
+  }
+  for (const auto& index : targets) {
+    ROOKERY_ASSIGN_OR_RETURN(bool caught_up, s.indexes->WaitForNonStale(*index, timeout));
+    if (!caught_up && must_throw) {
+      return Status::Timeout("Waited for " + std::string(req.Query("waitForIndexesTimeout")) +
+                             " for index '" + index->name() +
+                             "' to process the batch, but it is still stale");
+    }
+  }
+  return Status::Ok();
+}
+
+Status BulkDocs(const HttpRequest& req, HttpResponse& res, DatabaseServices& s) {
+  Database& db = *s.db;
   ROOKERY_ASSIGN_OR_RETURN(json::Value body, ParseJsonObjectBody(req.body, "the batch"));
   ROOKERY_ASSIGN_OR_RETURN(
       const json::Value* mode,
@@ -94,6 +127,7 @@ Status BulkDocs(const HttpRequest& req, HttpResponse& res, Database& db) {
   }
   ROOKERY_ASSIGN_OR_RETURN(std::vector<documents::CommandResult> results,
                            db.Execute(std::move(commands)));
+  ROOKERY_RETURN_IF_ERROR(WaitForIndexes(req, s));
   json::JsonWriter w;
   w.BeginObject().Key("Results").BeginArray();
   for (const auto& result : results) {
@@ -169,11 +203,16 @@ void WriteSize(json::JsonWriter& w, std::string_view key, uint64_t bytes) {
   w.Key(key).BeginObject().Field("HumaneSize", buf).Field("SizeInBytes", bytes).EndObject();
 }
 
-Status Stats(const HttpRequest&, HttpResponse& res, Database& db) {
-  ROOKERY_ASSIGN_OR_RETURN(documents::DatabaseStats s, db.Stats());
+Status Stats(const HttpRequest&, HttpResponse& res, DatabaseServices& services) {
+  ROOKERY_ASSIGN_OR_RETURN(documents::DatabaseStats s, services.db->Stats());
+  const auto indexes = services.indexes->List();
+  uint64_t last_indexing = 0;
+  for (const auto& index : indexes) {
+    last_indexing = std::max(last_indexing, index->stats().last_indexing_micros);
+  }
   json::JsonWriter w;
   w.BeginObject();
-  w.Field("CountOfIndexes", 0);
+  w.Field("CountOfIndexes", static_cast<uint64_t>(indexes.size()));
   w.Field("CountOfDocuments", s.documents);
   w.Field("CountOfRevisionDocuments", 0);
   w.Field("CountOfDocumentsConflicts", 0);
@@ -195,10 +234,17 @@ Status Stats(const HttpRequest&, HttpResponse& res, Database& db) {
   w.Field("LastDocEtag", s.last_etag);
   w.Field("LastDatabaseEtag", s.last_etag);
   w.Field("NumberOfTransactionMergerQueueOperations", s.merger_queue);
-  w.Key("LastIndexingTime").Null();
+  w.Key("LastIndexingTime");
+  if (last_indexing == 0) {
+    w.Null();
+  } else {
+    w.String(documents::FormatDate(last_indexing));
+  }
   WriteSize(w, "SizeOnDisk", s.size_on_disk);
   WriteSize(w, "TempBuffersSizeOnDisk", s.temp_bytes);
-  w.Key("Indexes").BeginArray().EndArray();
+  w.Key("Indexes").BeginArray();
+  WriteIndexStats(w, services, false);
+  w.EndArray();
   w.EndObject();
   SetJson(res, 200, w.Take());
   return Status::Ok();
@@ -221,14 +267,14 @@ Status CollectionStats(const HttpRequest&, HttpResponse& res, Database& db) {
 
 void AddBatchRoutes(Router& router, ServerContext& context) {
   ServerContext* c = &context;
-  router.AddDatabase("POST", "/bulk_docs", WithDatabase(context, BulkDocs));
+  router.AddDatabase("POST", "/bulk_docs", WithServices(context, BulkDocs));
   router.AddDatabase(
       "GET", "/hilo/next",
       WithDatabase(context, [c](const HttpRequest& req, HttpResponse& res, Database& db) {
         return HiLoNext(*c, req, res, db);
       }));
   router.AddDatabase("PUT", "/hilo/return", WithDatabase(context, HiLoReturn));
-  router.AddDatabase("GET", "/stats", WithDatabase(context, Stats));
+  router.AddDatabase("GET", "/stats", WithServices(context, Stats));
   router.AddDatabase("GET", "/collections/stats", WithDatabase(context, CollectionStats));
 }
 

@@ -41,6 +41,19 @@ Router::DatabaseHandler WithDatabase(ServerContext& context, DocumentsHandler ha
   };
 }
 
+Router::DatabaseHandler WithServices(ServerContext& context, ServicesHandler handler) {
+  return [&context, handler = std::move(handler)](const HttpRequest& req, HttpResponse& res,
+                                                  const std::string& name) {
+    auto services = context.registry->Services(name);
+    if (!services.ok()) {
+      if (services.status().IsNotFound()) return SetDatabaseMissing(res, req.target, name);
+      return SetErrorFromStatus(res, req.target, services.status());
+    }
+    Status s = handler(req, res, **services);
+    if (!s.ok()) SetErrorFromStatus(res, req.target, s);
+  };
+}
+
 namespace {
 
 using AdminHandler = std::function<Status(const HttpRequest&, HttpResponse&)>;

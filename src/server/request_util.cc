@@ -1,6 +1,7 @@
 #include "server/request_util.h"
 
 #include <charconv>
+#include <cstdio>
 
 namespace rookery::server {
 
@@ -118,6 +119,27 @@ std::string RequestUrl(const HttpRequest& req, std::string_view fallback) {
   std::string_view host = req.Header("Host");
   if (host.empty()) return std::string(fallback);
   return "http://" + std::string(host);
+}
+
+Result<uint64_t> ParseTimeSpanMicros(std::string_view text, std::string_view what) {
+  const std::string t(text);
+  int days = 0, h = 0, m = 0;
+  double sec = 0;
+  int consumed = 0;
+  bool ok = std::sscanf(t.c_str(), "%d.%d:%d:%lf%n", &days, &h, &m, &sec, &consumed) == 4 &&
+            consumed == static_cast<int>(t.size());
+  if (!ok) {
+    days = 0;
+    consumed = 0;
+    ok = std::sscanf(t.c_str(), "%d:%d:%lf%n", &h, &m, &sec, &consumed) == 3 &&
+         consumed == static_cast<int>(t.size());
+  }
+  const double total = ((days * 24.0 + h) * 60 + m) * 60 + sec;
+  if (!ok || total < 0 || h < 0 || m < 0) {
+    return Status::InvalidArgument(std::string(what) + " '" + t +
+                                   "' is not a TimeSpan ([d.]hh:mm:ss[.fffffff])");
+  }
+  return static_cast<uint64_t>(total * 1e6);
 }
 
 }  // namespace rookery::server

@@ -49,4 +49,7 @@ std::string RequestUrl(const HttpRequest& req, std::string_view fallback);
 
 const char* TypeName(json::Type type);
 
+// A .NET TimeSpan "[d.]hh:mm:ss[.fffffff]" in microseconds; kInvalidArgument naming `what`.
+Result<uint64_t> ParseTimeSpanMicros(std::string_view text, std::string_view what);
+
 }  // namespace rookery::server

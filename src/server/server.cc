@@ -43,6 +43,7 @@ class ServerImpl final : public Server {
     registry_ = std::make_unique<DatabaseRegistry>(*env_, settings_.data_dir);
     ROOKERY_RETURN_IF_ERROR(registry_->Init());
     context_.registry = registry_.get();
+    context_.env = env_.get();
     context_.topology_id = NewGuid();
     // Requests carry Host (HTTP/1.1 requires it); this is only for those that do not.
     context_.fallback_url = settings_.Url();

@@ -1,0 +1,139 @@
+// libFuzzer target for query::ParseQuery (the RQL parser).
+//
+// For arbitrary bytes: ParseQuery must not crash, hang or overflow the stack; it must answer
+// either a Query or one of the two documented errors (kInvalidArgument "Invalid RQL at line L,
+// column C (offset O): expected ..., got ..." or kNotSupported "<construct> is not supported by
+// Rookery yet (line L, column C); ..."), with a position inside the text whose line and column
+// agree with its offset. An accepted query must have every position consistent the same way and
+// a condition tree no deeper than the nesting limit allows. Any violation aborts.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "query/parser.h"
+
+namespace {
+
+using rookery::query::Expr;
+using rookery::query::FieldRef;
+using rookery::query::Position;
+using rookery::query::Query;
+using rookery::query::ValueRef;
+
+[[noreturn]] void Die(const char* what, std::string_view input, std::string_view detail) {
+  std::fprintf(stderr, "rql_parse_fuzz: %s\ninput (%zu bytes): %.*s\ndetail: %.*s\n", what,
+               input.size(), static_cast<int>(input.size()), input.data(),
+               static_cast<int>(detail.size()), detail.data());
+  std::abort();
+}
+
+// Line and column of a byte offset, as the parser counts them.
+Position Expected(std::string_view text, uint32_t offset) {
+  Position p;
+  p.offset = offset;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++p.line;
+      line_start = i + 1;
+    }
+  }
+  p.column = static_cast<uint32_t>(offset - line_start + 1);
+  return p;
+}
+
+void CheckPos(std::string_view text, const Position& p, const char* what) {
+  if (p.offset > text.size()) Die("position beyond the text", text, what);
+  const Position want = Expected(text, p.offset);
+  if (want.line != p.line || want.column != p.column) {
+    Die("line/column disagree with the offset", text,
+        std::string(what) + " at " + std::to_string(p.line) + ":" + std::to_string(p.column));
+  }
+}
+
+void CheckField(std::string_view text, const FieldRef& f) {
+  CheckPos(text, f.pos, "field");
+}
+void CheckValue(std::string_view text, const ValueRef& v) {
+  CheckPos(text, v.pos, "value");
+}
+
+// Returns the height of the condition tree.
+int CheckExpr(std::string_view text, const Expr& e) {
+  CheckPos(text, e.pos, "condition");
+  const bool binary = e.kind == Expr::Kind::kAnd || e.kind == Expr::Kind::kOr;
+  const bool unary = e.kind == Expr::Kind::kNot;
+  if ((binary || unary) != (e.left != nullptr) || binary != (e.right != nullptr)) {
+    Die("condition node has the wrong children", text, "");
+  }
+  int height = 0;
+  if (e.left) height = CheckExpr(text, *e.left);
+  if (e.right) height = std::max(height, CheckExpr(text, *e.right));
+  if (!binary && !unary && e.kind != Expr::Kind::kTrue) {
+    CheckField(text, e.field);
+    for (const ValueRef& v : e.values) CheckValue(text, v);
+  }
+  return height + 1;
+}
+
+void CheckQuery(std::string_view text, const Query& q) {
+  CheckPos(text, q.source_pos, "from");
+  // 64 nesting levels, each holding a chain of at most ~2^20 operands as a balanced tree.
+  if (q.where && CheckExpr(text, *q.where) > 64 * 24) Die("condition tree too deep", text, "");
+  for (const FieldRef& f : q.group_by) CheckField(text, f);
+  for (const auto& o : q.order_by) CheckPos(text, o.pos, "order by");
+  for (const auto& l : q.loads) CheckPos(text, l.pos, "load");
+  for (const auto& p : q.select) CheckPos(text, p.pos, "select");
+  for (const FieldRef& f : q.includes) CheckField(text, f);
+  if (q.offset) CheckValue(text, *q.offset);
+  if (q.limit) CheckValue(text, *q.limit);
+}
+
+// "... line L, column C ..." inside an error message, checked against the text.
+void CheckErrorPosition(std::string_view text, std::string_view message, std::string_view anchor) {
+  const size_t at = message.find(anchor);
+  if (at == std::string_view::npos) Die("error without a position", text, message);
+  unsigned line = 0;
+  unsigned column = 0;
+  const std::string rest(message.substr(at + anchor.size()));
+  if (std::sscanf(rest.c_str(), "%u, column %u", &line, &column) != 2) {
+    Die("error position does not parse", text, message);
+  }
+  if (line == 0 || column == 0 || column > text.size() + 1) {
+    Die("error position outside the text", text, message);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto result = rookery::query::ParseQuery(text);
+  if (result.ok()) {
+    CheckQuery(text, *result);
+    return 0;
+  }
+  const rookery::Status& s = result.status();
+  const std::string_view message = s.message();
+  if (s.code() == rookery::Code::kInvalidArgument) {
+    if (message.rfind("Invalid RQL at line ", 0) == 0) {
+      CheckErrorPosition(text, message, "Invalid RQL at line ");
+      if (message.find("): expected ") == std::string_view::npos) {
+        Die("error does not say what was expected", text, message);
+      }
+    } else if (message.rfind("Invalid RQL: the query text is ", 0) != 0) {
+      Die("unexpected error message", text, message);
+    }
+  } else if (s.code() == rookery::Code::kNotSupported) {
+    if (message.find(" is not supported by Rookery yet (line ") == std::string_view::npos) {
+      Die("NotSupported without construct and position", text, message);
+    }
+    CheckErrorPosition(text, message, "yet (line ");
+  } else {
+    Die("unexpected error code", text, s.ToString());
+  }
+  return 0;
+}
