@@ -98,6 +98,18 @@ function toPlain(v) {
   return v;
 }
 
+// JSON text of a parsed value, numbers exactly as written (JSON.stringify would turn 31.0 into 31
+// and round integers beyond 2^53).
+function serialize(v) {
+  if (v instanceof Num) return v.text;
+  if (v instanceof Map) return "{" + [...v].map(([k, x]) => JSON.stringify(k) + ":" + serialize(x)).join(",") + "}";
+  if (Array.isArray(v)) return "[" + v.map(serialize).join(",") + "]";
+  if (v !== null && typeof v === "object") {
+    return "{" + Object.entries(v).map(([k, x]) => JSON.stringify(k) + ":" + serialize(x)).join(",") + "}";
+  }
+  return JSON.stringify(v);
+}
+
 // Canonical text: object members sorted, numbers with their type class.
 function canonical(v) {
   if (v instanceof Num) return v.int ? `${v.value}` : `${v.value}d`;
@@ -138,9 +150,10 @@ export function parseScript(text, file) {
           const m = /^(\S+)\s+(\S+)\s+(.*)$/.exec(l);
           if (!m) throw new ScriptError(`${where(n)}: expected 'id collection {json}'`);
           let body;
-          try { body = JSON.parse(m[3]); } catch (e) {
+          try { body = parseJson(m[3]); } catch (e) {
             throw new ScriptError(`${where(n)}: bad document JSON: ${e.message}`);
           }
+          if (!(body instanceof Map)) throw new ScriptError(`${where(n)}: a document must be a JSON object`);
           return { id: m[1], collection: m[2] === "-" ? null : m[2], body };
         });
         break;
@@ -161,7 +174,7 @@ export function parseScript(text, file) {
           const q = { text: [], parameters: null };
           for (const { text: l, n } of part) {
             if (l.startsWith("parameters ")) {
-              try { q.parameters = JSON.parse(l.slice("parameters ".length)); } catch (e) {
+              try { q.parameters = parseJson(l.slice("parameters ".length)); } catch (e) {
                 throw new ScriptError(`${where(n)}: bad parameters JSON: ${e.message}`);
               }
             } else {
@@ -284,7 +297,7 @@ class Server {
     const res = await fetch(this.url + pathAndQuery, {
       method,
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : serialize(body),
     });
     const text = await res.text();
     let parsed = null;
@@ -341,7 +354,7 @@ async function runQuery(server, db, q) {
 function expectOk(res, rec, q) {
   if (res.status !== 200 || !(res.body instanceof Map) || !Array.isArray(res.body.get("Results"))) {
     throw new Failure(`${rec.where}: query failed with HTTP ${res.status}\n  query: ${q.text}\n  ` +
-                      `parameters: ${JSON.stringify(q.parameters)}\n  response: ${res.text.slice(0, 2000)}`);
+                      `parameters: ${serialize(q.parameters)}\n  response: ${res.text.slice(0, 2000)}`);
   }
   if (res.body.get("IsStale") !== false) {
     throw new Failure(`${rec.where}: IsStale is ${res.body.get("IsStale")} despite WaitForNonStaleResults\n  query: ${q.text}`);
@@ -352,7 +365,7 @@ function expectOk(res, rec, q) {
 function checkQuery(rec, body) {
   const results = body.get("Results");
   const header = `${rec.where}: query\n  ${rec.query.text.replace(/\n/g, "\n  ")}` +
-                 (rec.query.parameters ? `\n  parameters ${JSON.stringify(rec.query.parameters)}` : "");
+                 (rec.query.parameters ? `\n  parameters ${serialize(rec.query.parameters)}` : "");
   if (rec.resultKind === "count") {
     const total = body.get("TotalResults");
     const want = Number(rec.expected[0].text);
@@ -370,17 +383,25 @@ function checkQuery(rec, body) {
       throw new Failure(`${header}\n${diff(expected, actual)}`);
     }
   } else {
-    // rows: compare as JSON values; @metadata only for the keys the expected row lists.
-    const shape = (expectedRow, actualRow) => {
-      if (!(actualRow instanceof Map)) return actualRow;
-      const copy = new Map(actualRow);
-      const em = expectedRow instanceof Map ? expectedRow.get("@metadata") : undefined;
-      const am = copy.get("@metadata");
-      copy.delete("@metadata");
-      if (em instanceof Map) {
-        const kept = new Map();
-        for (const k of em.keys()) if (am instanceof Map && am.has(k)) kept.set(k, am.get(k));
-        copy.set("@metadata", kept);
+    // rows: compare as JSON values; an @metadata object (at any depth) only on the keys the
+    // expected value lists at the same place, and not at all where it lists none.
+    const shape = (expectedValue, actualValue) => {
+      if (Array.isArray(actualValue)) {
+        return actualValue.map((a, i) => shape(Array.isArray(expectedValue) ? expectedValue[i] : undefined, a));
+      }
+      if (!(actualValue instanceof Map)) return actualValue;
+      const e = expectedValue instanceof Map ? expectedValue : new Map();
+      const copy = new Map();
+      for (const [k, a] of actualValue) {
+        if (k === "@metadata") {
+          const em = e.get("@metadata");
+          if (!(em instanceof Map)) continue;
+          const kept = new Map();
+          for (const mk of em.keys()) if (a instanceof Map && a.has(mk)) kept.set(mk, a.get(mk));
+          copy.set(k, kept);
+        } else {
+          copy.set(k, shape(e.get(k), a));
+        }
       }
       return copy;
     };
@@ -455,7 +476,7 @@ async function runRecord(server, db, rec) {
             Type: "PUT",
             Id: d.id,
             ChangeVector: null,
-            Document: { ...d.body, "@metadata": d.collection ? { "@collection": d.collection } : {} },
+            Document: new Map([...d.body, ["@metadata", new Map(d.collection ? [["@collection", d.collection]] : [])]]),
           }))
         : rec.ids.map((id) => ({ Type: "DELETE", Id: id, ChangeVector: null }));
       const res = await server.request("POST", `${base}/bulk_docs`, { Commands: commands });
