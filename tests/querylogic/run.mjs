@@ -523,7 +523,7 @@ async function runRecord(server, db, rec) {
       return;
     }
     case "deletebyquery": {
-      const res = await server.request("DELETE", `${base}/queries?allowStale=false`, {
+      const res = await server.request("DELETE", `${base}/queries?allowStale=&details=`, {
         Query: rec.query.text,
         QueryParameters: rec.query.parameters,
       });

@@ -136,18 +136,21 @@ test("selectFields projections are not tracked; include avoids a request", async
 
 test("groupBy with count and sum", async () => {
   const s = db.store.openSession();
-  const results = await s.query({ collection: "Orders" })
-    .groupBy("company")
-    .selectKey()
-    .selectCount()
-    .selectSum(new GroupByField("freight", "total"))
-    .waitForNonStaleResults()
-    .all();
-  const byCompany = Object.fromEntries(results.map((r) => [r.company, { count: r.count, total: r.total }]));
-  assert.deepEqual(byCompany, {
-    "companies/1": { count: 2, total: 12.5 },
-    "companies/2": { count: 1, total: 2 },
-  });
+  // selectCount() and selectSum() each end the group-by builder: one query for each.
+  const counts = await s.query({ collection: "Orders" })
+    .groupBy("company").selectKey().selectCount()
+    .waitForNonStaleResults().all();
+  assert.deepEqual(Object.fromEntries(counts.map((r) => [r.company, r.count])),
+                   { "companies/1": 2, "companies/2": 1 });
+  let stats;
+  const sums = await s.query({ collection: "Orders" })
+    .groupBy("company").selectKey(null, "id").selectSum(new GroupByField("freight", "total"))
+    .statistics((st) => { stats = st; })
+    .orderByDescending("total", "Double")
+    .waitForNonStaleResults().all();
+  assert.deepEqual(sums.map((r) => [r.id, r.total]), [["companies/1", 12.5], ["companies/2", 2]]);
+  assert.match(stats.indexName, /^Auto\/Orders\/By.*ReducedBycompany$/);
+  assert.equal(s.advanced.isLoaded("companies/1"), false);  // projections, not entities
 });
 
 test("waitForNonStaleResults times out with TimeoutException while indexing is stopped", async () => {
