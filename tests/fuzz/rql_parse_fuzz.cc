@@ -6,12 +6,14 @@
 // Rookery yet (line L, column C); ..."), with a position inside the text whose line and column
 // agree with its offset. An accepted query must have every position consistent the same way and
 // a condition tree no deeper than the nesting limit allows. Any violation aborts.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "query/parser.h"
 
@@ -30,66 +32,72 @@ using rookery::query::ValueRef;
   std::abort();
 }
 
-// Line and column of a byte offset, as the parser counts them.
-Position Expected(std::string_view text, uint32_t offset) {
-  Position p;
-  p.offset = offset;
-  size_t line_start = 0;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++p.line;
-      line_start = i + 1;
+// Line and column of byte offsets, as the parser counts them ('\n' starts a line; columns count
+// bytes). Line starts are found once per input so that checking every node stays linear.
+class LineTable {
+ public:
+  explicit LineTable(std::string_view text) : text_(text) {
+    starts_.push_back(0);
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') starts_.push_back(i + 1);
     }
   }
-  p.column = static_cast<uint32_t>(offset - line_start + 1);
-  return p;
-}
 
-void CheckPos(std::string_view text, const Position& p, const char* what) {
-  if (p.offset > text.size()) Die("position beyond the text", text, what);
-  const Position want = Expected(text, p.offset);
-  if (want.line != p.line || want.column != p.column) {
-    Die("line/column disagree with the offset", text,
-        std::string(what) + " at " + std::to_string(p.line) + ":" + std::to_string(p.column));
+  void Check(const Position& p, const char* what) const {
+    if (p.offset > text_.size()) Die("position beyond the text", text_, what);
+    const auto it = std::upper_bound(starts_.begin(), starts_.end(), size_t{p.offset});
+    const size_t line = static_cast<size_t>(it - starts_.begin());
+    const size_t column = p.offset - *(it - 1) + 1;
+    if (line != p.line || column != p.column) {
+      Die("line/column disagree with the offset", text_,
+          std::string(what) + " at " + std::to_string(p.line) + ":" + std::to_string(p.column));
+    }
   }
-}
 
-void CheckField(std::string_view text, const FieldRef& f) {
-  CheckPos(text, f.pos, "field");
+ private:
+  std::string_view text_;
+  std::vector<size_t> starts_;
+};
+
+void CheckField(const LineTable& lines, const FieldRef& f) {
+  lines.Check(f.pos, "field");
 }
-void CheckValue(std::string_view text, const ValueRef& v) {
-  CheckPos(text, v.pos, "value");
+void CheckValue(const LineTable& lines, const ValueRef& v) {
+  lines.Check(v.pos, "value");
 }
 
 // Returns the height of the condition tree.
-int CheckExpr(std::string_view text, const Expr& e) {
-  CheckPos(text, e.pos, "condition");
+int CheckExpr(std::string_view text, const LineTable& lines, const Expr& e) {
+  lines.Check(e.pos, "condition");
   const bool binary = e.kind == Expr::Kind::kAnd || e.kind == Expr::Kind::kOr;
   const bool unary = e.kind == Expr::Kind::kNot;
   if ((binary || unary) != (e.left != nullptr) || binary != (e.right != nullptr)) {
     Die("condition node has the wrong children", text, "");
   }
   int height = 0;
-  if (e.left) height = CheckExpr(text, *e.left);
-  if (e.right) height = std::max(height, CheckExpr(text, *e.right));
+  if (e.left) height = CheckExpr(text, lines, *e.left);
+  if (e.right) height = std::max(height, CheckExpr(text, lines, *e.right));
   if (!binary && !unary && e.kind != Expr::Kind::kTrue) {
-    CheckField(text, e.field);
-    for (const ValueRef& v : e.values) CheckValue(text, v);
+    CheckField(lines, e.field);
+    for (const ValueRef& v : e.values) CheckValue(lines, v);
   }
   return height + 1;
 }
 
 void CheckQuery(std::string_view text, const Query& q) {
-  CheckPos(text, q.source_pos, "from");
+  const LineTable lines(text);
+  lines.Check(q.source_pos, "from");
   // 64 nesting levels, each holding a chain of at most ~2^20 operands as a balanced tree.
-  if (q.where && CheckExpr(text, *q.where) > 64 * 24) Die("condition tree too deep", text, "");
-  for (const FieldRef& f : q.group_by) CheckField(text, f);
-  for (const auto& o : q.order_by) CheckPos(text, o.pos, "order by");
-  for (const auto& l : q.loads) CheckPos(text, l.pos, "load");
-  for (const auto& p : q.select) CheckPos(text, p.pos, "select");
-  for (const FieldRef& f : q.includes) CheckField(text, f);
-  if (q.offset) CheckValue(text, *q.offset);
-  if (q.limit) CheckValue(text, *q.limit);
+  if (q.where && CheckExpr(text, lines, *q.where) > 64 * 24) {
+    Die("condition tree too deep", text, "");
+  }
+  for (const FieldRef& f : q.group_by) CheckField(lines, f);
+  for (const auto& o : q.order_by) lines.Check(o.pos, "order by");
+  for (const auto& l : q.loads) lines.Check(l.pos, "load");
+  for (const auto& p : q.select) lines.Check(p.pos, "select");
+  for (const FieldRef& f : q.includes) CheckField(lines, f);
+  if (q.offset) CheckValue(lines, *q.offset);
+  if (q.limit) CheckValue(lines, *q.limit);
 }
 
 // "... line L, column C ..." inside an error message, checked against the text.
