@@ -53,6 +53,36 @@ TEST_F(DatabaseTest, ChangesMergeDocumentsAndTombstonesInEtagOrder) {
   EXPECT_EQ(db_->LastEtag(), 5u);
 }
 
+TEST_F(DatabaseTest, RecreatingInAnotherCollectionKeepsTheOldCollectionsTombstone) {
+  PutOne("users/4", R"({"@metadata":{"@collection":"Users"}})");  // 1
+  Run({Del("users/4")});                                          // 2
+  PutOne("users/4", R"({"@metadata":{"@collection":"Other"}})");  // 3
+
+  // Users' readers still learn that users/4 left Users; Other's see the new document.
+  auto users = db_->ReadChanges(0, "Users", 100);
+  ASSERT_TRUE(users.ok()) << users.status().ToString();
+  EXPECT_EQ(Ids(*users), (std::vector<std::string>{"-users/4"}));
+  auto all = db_->ReadChanges(0, "", 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(Ids(*all), (std::vector<std::string>{"-users/4", "+users/4"}));
+
+  // Deleting again replaces the old tombstone; recreating in the same collection removes it.
+  Run({Del("users/4")});  // 4
+  all = db_->ReadChanges(0, "", 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(Ids(*all), (std::vector<std::string>{"-users/4"}));
+  EXPECT_EQ(all->changes[0].collection, "Other");
+  PutOne("users/4", R"({"@metadata":{"@collection":"Other"}})");  // 5
+  all = db_->ReadChanges(0, "", 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(Ids(*all), (std::vector<std::string>{"+users/4"}));
+
+  Reopen();
+  auto again = db_->ReadChanges(0, "", 100);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Ids(*again), (std::vector<std::string>{"+users/4"}));
+}
+
 TEST_F(DatabaseTest, WriteObserverSeesEveryCommitThatWrote) {
   std::atomic<uint64_t> seen{0};
   std::atomic<int> calls{0};

@@ -179,8 +179,12 @@ Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command) {
     ROOKERY_ASSIGN_OR_RETURN(bool had_tombstone, ctx.tombstones->Get(key, &tomb));
     if (had_tombstone) {
       ROOKERY_ASSIGN_OR_RETURN(auto t, layout::DecodeTombstone(tomb, key));
-      ROOKERY_RETURN_IF_ERROR(ctx.tombstones_by_etag->Delete(layout::EtagKey(t.etag)).status());
-      ROOKERY_RETURN_IF_ERROR(ctx.tombstones->Delete(key).status());
+      // A tombstone of another collection stays (as RavenDB's per-collection tombstones do):
+      // that collection's readers (indexes) must still learn that the id left it.
+      if (EqualsIgnoreCase(t.collection, collection)) {
+        ROOKERY_RETURN_IF_ERROR(ctx.tombstones_by_etag->Delete(layout::EtagKey(t.etag)).status());
+        ROOKERY_RETURN_IF_ERROR(ctx.tombstones->Delete(key).status());
+      }
     }
     ROOKERY_RETURN_IF_ERROR(AdjustCollection(ctx, collection, +1));
   }
@@ -211,6 +215,13 @@ Result<DeleteResult> ExecuteDelete(WriteContext& ctx, const DeleteCommand& comma
   ROOKERY_RETURN_IF_ERROR(ctx.docs_by_etag->Delete(layout::EtagKey(current.record.etag)).status());
   ROOKERY_RETURN_IF_ERROR(ctx.docs->Delete(key).status());
   ROOKERY_RETURN_IF_ERROR(AdjustCollection(ctx, collection, -1));
+  // An older tombstone of the id (left by a delete from another collection) is replaced.
+  std::string older;
+  ROOKERY_ASSIGN_OR_RETURN(bool had_tombstone, ctx.tombstones->Get(key, &older));
+  if (had_tombstone) {
+    ROOKERY_ASSIGN_OR_RETURN(auto t, layout::DecodeTombstone(older, key));
+    ROOKERY_RETURN_IF_ERROR(ctx.tombstones_by_etag->Delete(layout::EtagKey(t.etag)).status());
+  }
   layout::TombstoneRecord tomb{etag, now, id, collection, result.change_vector};
   ROOKERY_RETURN_IF_ERROR(ctx.tombstones->Put(key, layout::EncodeTombstone(tomb)));
   ROOKERY_RETURN_IF_ERROR(ctx.tombstones_by_etag->Put(layout::EtagKey(etag), key));

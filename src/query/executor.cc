@@ -235,7 +235,10 @@ Status QueryEngine::Collect(Plan& plan, const Query& q, const json::Value& param
             break;
           case Projection::Kind::kKey:
             if (q.group_by.size() == 1) {
-              out.emplace_back(ReduceOutputName(p), key_of(q.group_by[0].path));
+              // RavenDB (FieldsToFetch): an unaliased key() of one group-by field is named
+              // after that field; of several, "Key" holding an object.
+              out.emplace_back(p.alias.empty() ? q.group_by[0].path : p.alias,
+                               key_of(q.group_by[0].path));
             } else {
               std::vector<json::Member> key;
               for (const FieldRef& g : q.group_by) key.emplace_back(g.path, key_of(g.path));

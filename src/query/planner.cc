@@ -104,8 +104,17 @@ class Narrower {
       case Expr::Kind::kStartsWith: {
         ROOKERY_ASSIGN_OR_RETURN(const json::Value* v, ResolveValue(e.values[0], parameters_));
         if (!v->is_string()) return MaybeIds();
-        const std::string prefix = indexing::EncodeStringPrefix(v->as_string());
-        return Scan(path, prefix, PrefixEnd(prefix));
+        const std::string& text = v->as_string();
+        const std::string prefix = indexing::EncodeStringPrefix(text);
+        IdSet ids;
+        ROOKERY_RETURN_IF_ERROR(ScanInto(path, prefix, PrefixEnd(prefix), &ids));
+        // startsWith also matches a number's text (eval.h), and numbers are number terms: any
+        // prefix a number's text can start with takes every number term as a candidate.
+        if (text.empty() || text[0] == '-' || (text[0] >= '0' && text[0] <= '9')) {
+          ROOKERY_RETURN_IF_ERROR(ScanInto(path, std::string(1, indexing::kTermNumber),
+                                           std::string(1, indexing::kTermNumber + 1), &ids));
+        }
+        return MaybeIds(std::move(ids));
       }
       default:
         return MaybeIds();

@@ -48,7 +48,8 @@ void SetErrorFromStatus(HttpResponse& res, std::string_view url, const Status& s
       type = "Raven.Client.Exceptions.ServerLoadFailureException";
       break;
     case Code::kTimeout:
-      http = 504;
+      // Not 504/408: the client treats those as an unreachable node and fails over.
+      http = 500;
       type = "System.TimeoutException";
       break;
     default:
@@ -56,7 +57,7 @@ void SetErrorFromStatus(HttpResponse& res, std::string_view url, const Status& s
   }
   // Lower-layer internals (corruption, I/O) keep their code name; client-facing refusals read
   // better without it.
-  const bool plain = http != 500;
+  const bool plain = http != 500 || status.code() == Code::kTimeout;
   SetError(res, http, url, type, plain ? std::string(status.message()) : status.ToString());
 }
 

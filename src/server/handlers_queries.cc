@@ -106,6 +106,19 @@ Status RunQuery(ServerContext& context, const HttpRequest& req, HttpResponse& re
     SetQueryError(res, req, result.status());
     return Status::Ok();
   }
+  // Still stale after waiting: an error, not stale results. RavenDB answers IsStale: true and
+  // lets the client throw, but the Node client (7.x) then fails with a TypeError instead of its
+  // TimeoutException (it never starts the stopwatch its message needs); System.TimeoutException
+  // gives every client the TimeoutException it expects.
+  if (request.wait_for_non_stale && result->is_stale) {
+    SetErrorFromStatus(
+        res, req.target,
+        Status::Timeout("Waited for " + std::to_string(request.wait_timeout_micros / 1000) +
+                        " ms for the query to return non stale results: index '" +
+                        result->index_name +
+                        "' has not caught up (is indexing stopped? see /indexes/status)"));
+    return Status::Ok();
+  }
   const std::string etag = "\"" + std::to_string(result->result_etag) + "\"";
   if (auto none_match = UnquotedHeader(req, "If-None-Match");
       none_match && *none_match == std::to_string(result->result_etag) && !result->is_stale) {
@@ -147,7 +160,12 @@ void AddQueryRoutes(Router& router, ServerContext& context) {
       SetQueryError(res, req, request.status());
       return Status::Ok();
     }
-    ROOKERY_ASSIGN_OR_RETURN(bool allow_stale, QueryBool(req, "allowStale", false));
+    // The Node client sends `allowStale=` (empty) for false; RavenDB reads an empty value as
+    // absent, so only an explicit true allows stale results.
+    bool allow_stale = false;
+    if (!req.Query("allowStale").empty()) {
+      ROOKERY_ASSIGN_OR_RETURN(allow_stale, QueryBool(req, "allowStale", false));
+    }
     request->wait_for_non_stale = !allow_stale;
     if (req.HasQuery("staleTimeout")) {
       json::Value t = json::Value::String(std::string(req.Query("staleTimeout")));
