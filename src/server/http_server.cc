@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
+  std::string remote_;  // peer address, read once per connection
   ServerImpl* server_;
   bool busy_ = false;
 };
@@ -51,10 +53,7 @@ class Session : public std::enable_shared_from_this<Session> {
 class ServerImpl final : public HttpServer {
  public:
   ServerImpl(const HttpServerOptions& options, HttpHandler handler)
-      : options_(options),
-        handler_(std::move(handler)),
-        acceptor_(asio::make_strand(ioc_)),
-        workers_(options.worker_threads == 0 ? 1 : options.worker_threads) {}
+      : options_(options), handler_(std::move(handler)), acceptor_(asio::make_strand(ioc_)) {}
 
   ~ServerImpl() override { Stop(std::chrono::milliseconds(5000)); }
 
@@ -74,12 +73,12 @@ class ServerImpl final : public HttpServer {
       return Status::IOError(msg);
     }
     port_ = acceptor_.local_endpoint().port();
-    // Keeps the I/O threads running until Stop() is done with them: during a graceful stop the
-    // acceptor is closed while a request may still be inside a worker-pool handler, with no I/O
-    // pending; without the guard the threads would leave run() and never write its response.
+    // Keeps the threads running until Stop() is done with them: during a graceful stop the
+    // acceptor is closed while a request may still be inside a handler, with no I/O pending;
+    // without the guard the other threads would leave run() early.
     work_.emplace(asio::make_work_guard(ioc_));
     DoAccept();
-    const unsigned n = options_.io_threads == 0 ? 1 : options_.io_threads;
+    const unsigned n = std::max(1u, options_.io_threads + options_.worker_threads);
     for (unsigned i = 0; i < n; ++i) io_threads_.emplace_back([this] { ioc_.run(); });
     return Status::Ok();
   }
@@ -104,7 +103,6 @@ class ServerImpl final : public HttpServer {
       log::Warn("HTTP stop: {} connection(s) still open after the grace period; closing them",
                 live_sessions_.load());
     }
-    workers_.join();
     work_.reset();
     ioc_.stop();
     for (auto& t : io_threads_) t.join();
@@ -126,7 +124,6 @@ class ServerImpl final : public HttpServer {
       res.body = ErrorBody(req.target, kInternalError, std::string("internal error: ") + e.what());
     }
   }
-  asio::thread_pool& workers() { return workers_; }
   void Register(const std::shared_ptr<Session>& s) {
     std::lock_guard<std::mutex> lock(sessions_mu_);
     sessions_.insert(s);
@@ -181,7 +178,6 @@ class ServerImpl final : public HttpServer {
   HttpHandler handler_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
-  asio::thread_pool workers_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> io_threads_;
   std::atomic<bool> stopping_{false};
@@ -190,7 +186,11 @@ class ServerImpl final : public HttpServer {
 };
 
 Session::Session(tcp::socket socket, ServerImpl* server)
-    : stream_(std::move(socket)), server_(server) {}
+    : stream_(std::move(socket)), server_(server) {
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = endpoint.address().to_string();
+}
 
 Session::~Session() {
   server_->Unregister(this);
@@ -235,30 +235,24 @@ void Session::OnRead(beast::error_code ec) {
   }
 
   auto message = parser_->release();
-  auto request = std::make_shared<HttpRequest>();
-  request->method = std::string(message.method_string());
-  request->target = std::string(message.target());
-  ParseTarget(request->target, &request->path, &request->query);
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  ParseTarget(request.target, &request.path, &request.query);
   for (const auto& field : message) {
-    request->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  request->body = std::move(message.body());
-  beast::error_code ep_ec;
-  auto endpoint = stream_.socket().remote_endpoint(ep_ec);
-  if (!ep_ec) request->remote = endpoint.address().to_string();
+  request.body = std::move(message.body());
+  request.remote = remote_;
   const bool keep_alive = message.keep_alive();
   const bool head = message.method() == http::verb::head;
 
+  // The handler runs here, on this thread and strand (http_server.h).
   busy_ = true;
   stream_.expires_never();
-  asio::post(server_->workers(), [self = shared_from_this(), request, keep_alive, head] {
-    HttpResponse res;
-    self->server_->Handle(*request, res);
-    asio::post(self->stream_.get_executor(),
-               [self, res = std::move(res), keep_alive, head]() mutable {
-                 self->Respond(std::move(res), keep_alive, head);
-               });
-  });
+  HttpResponse res;
+  server_->Handle(request, res);
+  Respond(std::move(res), keep_alive, head);
 }
 
 void Session::Respond(HttpResponse res, bool keep_alive, bool head) {
