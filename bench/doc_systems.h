@@ -61,6 +61,9 @@ struct SystemOptions {
 // database "bench"; PostgreSQL: the table "docs").
 Result<std::unique_ptr<DocSystem>> StartRookery(const SystemOptions& options);
 Result<std::unique_ptr<DocSystem>> StartPostgres(const SystemOptions& options);
+// Whether PostgreSQL can be started at all (binaries present; a `postgres` user when root), so
+// that a run fails before spending time on Rookery.
+Status CheckPostgresInstalled(const SystemOptions& options);
 
 // A free TCP port on 127.0.0.1 (bound and released: another process could take it before use).
 Result<uint16_t> FreeLoopbackPort();

@@ -8,7 +8,7 @@
 //              [--doc-size B] [--systems rookery,postgres] [--dir DIR] [--out FILE]
 //              [--rookery PATH] [--pg-bin DIR] [--seed S]
 //
-// Runs are interleaved with the order alternating (P R, R P, ...); each (system, run) gets a fresh
+// Runs are interleaved with the order alternating (R P, P R, ...); each (system, run) gets a fresh
 // server and directory, and only one server runs at a time.
 #include <unistd.h>
 
@@ -124,6 +124,14 @@ int Main(int argc, char** argv) {
   }
   o.dir = std::filesystem::absolute(o.dir).lexically_normal().string();
   o.system.parent_dir = o.dir;
+
+  for (const auto& id : o.systems) {
+    if (id != "postgres") continue;
+    if (Status s = CheckPostgresInstalled(o.system); !s.ok()) {
+      std::fprintf(stderr, "docs_bench: cannot run PostgreSQL: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
 
   ReportContext context;
   for (int i = 0; i < argc; ++i) context.command_line += (i ? " " : "") + ShellQuote(argv[i]);

@@ -90,22 +90,13 @@ class PostgresSystem final : public DocSystem {
   Status Start(const SystemOptions& o) {
     const std::string initdb = o.postgres_bin_dir + "/initdb";
     const std::string postgres = o.postgres_bin_dir + "/postgres";
-    if (::access(initdb.c_str(), X_OK) != 0 || ::access(postgres.c_str(), X_OK) != 0) {
-      return Status::NotFound("PostgreSQL 15 not found in " + o.postgres_bin_dir +
-                              " (run `scripts/install-deps bench`: Debian package postgresql-15; "
-                              "or pass --pg-bin DIR)");
-    }
+    ROOKERY_RETURN_IF_ERROR(CheckPostgresInstalled(o));
     ROOKERY_ASSIGN_OR_RETURN(dir_, MakeTempDir(o.parent_dir, "postgres-"));
     SpawnOptions spawn;
     if (::geteuid() == 0) {
       // PostgreSQL refuses to run as root: run it as the package's `postgres` user.
       const passwd* pw = ::getpwnam("postgres");
-      if (pw == nullptr) {
-        return Status::NotFound(
-            "running as root, but there is no `postgres` user to run PostgreSQL as (PostgreSQL "
-            "refuses root); install the postgresql-15 package or run the benchmark as a "
-            "non-root user");
-      }
+      if (pw == nullptr) return Status::NotFound("no `postgres` user to run PostgreSQL as");
       spawn.uid = pw->pw_uid;
       spawn.gid = pw->pw_gid;
       if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
@@ -221,6 +212,23 @@ class PostgresSystem final : public DocSystem {
 };
 
 }  // namespace
+
+Status CheckPostgresInstalled(const SystemOptions& o) {
+  const std::string initdb = o.postgres_bin_dir + "/initdb";
+  const std::string postgres = o.postgres_bin_dir + "/postgres";
+  if (::access(initdb.c_str(), X_OK) != 0 || ::access(postgres.c_str(), X_OK) != 0) {
+    return Status::NotFound("PostgreSQL 15 not found in " + o.postgres_bin_dir +
+                            " (run `scripts/install-deps bench`: Debian package postgresql-15; "
+                            "or pass --pg-bin DIR)");
+  }
+  if (::geteuid() == 0 && ::getpwnam("postgres") == nullptr) {
+    return Status::NotFound(
+        "running as root, but there is no `postgres` user to run PostgreSQL as (PostgreSQL "
+        "refuses root); install the postgresql-15 package or run the benchmark as a non-root "
+        "user");
+  }
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<DocSystem>> StartPostgres(const SystemOptions& options) {
   auto system = std::make_unique<PostgresSystem>();
