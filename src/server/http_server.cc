@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -34,14 +36,23 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closes the connection if it is idle (waiting for a request); a busy one closes after its
   // response. Runs on the session's strand.
   void CloseIfIdle();
+  // Closes the connection if its read or write has been pending past the idle timeout.
+  void CloseIfExpired(std::chrono::steady_clock::time_point now);
 
  private:
   void DoRead();
   void OnRead(beast::error_code ec);
   void Respond(HttpResponse response, bool keep_alive, bool head);
   void Close();
+  // The read or write now pending must finish by `now + idle_timeout`; none pending while the
+  // handler runs.
+  void ArmDeadline();
+  void DisarmDeadline() { deadline_ns_.store(INT64_MAX, std::memory_order_relaxed); }
 
+  // Never given an expiry: a per-operation timer costs a timer-queue update and a timerfd call
+  // for every chunk of a body, so the server's sweep enforces the idle timeout instead.
   beast::tcp_stream stream_;
+  std::atomic<int64_t> deadline_ns_{INT64_MAX};  // steady_clock, nanoseconds since its epoch
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
@@ -53,7 +64,10 @@ class Session : public std::enable_shared_from_this<Session> {
 class ServerImpl final : public HttpServer {
  public:
   ServerImpl(const HttpServerOptions& options, HttpHandler handler)
-      : options_(options), handler_(std::move(handler)), acceptor_(asio::make_strand(ioc_)) {}
+      : options_(options),
+        handler_(std::move(handler)),
+        acceptor_(asio::make_strand(ioc_)),
+        sweep_timer_(acceptor_.get_executor()) {}
 
   ~ServerImpl() override { Stop(std::chrono::milliseconds(5000)); }
 
@@ -78,6 +92,7 @@ class ServerImpl final : public HttpServer {
     // without the guard the other threads would leave run() early.
     work_.emplace(asio::make_work_guard(ioc_));
     DoAccept();
+    ScheduleSweep();
     const unsigned n = std::max(1u, options_.io_threads + options_.worker_threads);
     for (unsigned i = 0; i < n; ++i) io_threads_.emplace_back([this] { ioc_.run(); });
     return Status::Ok();
@@ -91,6 +106,7 @@ class ServerImpl final : public HttpServer {
     asio::post(acceptor_.get_executor(), [this] {
       beast::error_code ec;
       acceptor_.close(ec);
+      sweep_timer_.cancel();
     });
     const auto deadline = std::chrono::steady_clock::now() + grace;
     // Close idle connections now; busy ones close after answering. Repeat until all are gone,
@@ -142,6 +158,20 @@ class ServerImpl final : public HttpServer {
   }
 
  private:
+  // Every quarter of the idle timeout (at most every second), closes the connections whose read
+  // or write has been pending longer than the timeout.
+  void ScheduleSweep() {
+    const auto period = std::clamp<std::chrono::steady_clock::duration>(
+        options_.idle_timeout / 4, std::chrono::milliseconds(50), std::chrono::seconds(1));
+    sweep_timer_.expires_after(period);
+    sweep_timer_.async_wait([this](beast::error_code ec) {
+      if (ec || stopping_) return;
+      const auto now = std::chrono::steady_clock::now();
+      ForEachSession([now](const std::shared_ptr<Session>& s) { s->CloseIfExpired(now); });
+      ScheduleSweep();
+    });
+  }
+
   void DoAccept() {
     acceptor_.async_accept(asio::make_strand(ioc_),
                            [this](beast::error_code ec, tcp::socket socket) {
@@ -178,6 +208,7 @@ class ServerImpl final : public HttpServer {
   HttpHandler handler_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
+  asio::steady_timer sweep_timer_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> io_threads_;
   std::atomic<bool> stopping_{false};
@@ -202,12 +233,29 @@ void Session::CloseIfIdle() {
   });
 }
 
+void Session::ArmDeadline() {
+  const auto deadline = std::chrono::steady_clock::now() + server_->options().idle_timeout;
+  deadline_ns_.store(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count(),
+      std::memory_order_relaxed);
+}
+
+void Session::CloseIfExpired(std::chrono::steady_clock::time_point now) {
+  const int64_t now_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  if (deadline_ns_.load(std::memory_order_relaxed) > now_ns) return;
+  asio::post(stream_.get_executor(), [self = shared_from_this(), now_ns] {
+    // Checked again on the strand: the connection may have moved on meanwhile.
+    if (self->deadline_ns_.load(std::memory_order_relaxed) <= now_ns) self->Close();
+  });
+}
+
 void Session::DoRead() {
   if (server_->stopping()) return Close();
   parser_.emplace();
   parser_->body_limit(server_->options().max_body_bytes);
   parser_->header_limit(server_->options().max_header_bytes);
-  stream_.expires_after(server_->options().idle_timeout);
+  ArmDeadline();
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
 }
@@ -249,7 +297,7 @@ void Session::OnRead(beast::error_code ec) {
 
   // The handler runs here, on this thread and strand (http_server.h).
   busy_ = true;
-  stream_.expires_never();
+  DisarmDeadline();
   HttpResponse res;
   server_->Handle(request, res);
   Respond(std::move(res), keep_alive, head);
@@ -278,7 +326,7 @@ void Session::Respond(HttpResponse res, bool keep_alive, bool head) {
     out.body() = std::move(res.body);
     out.prepare_payload();
   }
-  stream_.expires_after(server_->options().idle_timeout);
+  ArmDeadline();
   auto writer = std::make_shared<http::serializer<false, http::string_body>>(out);
   if (head) writer->split(true);
   auto on_done = [self = shared_from_this(), keep, writer](beast::error_code ec, size_t) {
