@@ -66,8 +66,10 @@ class ServerImpl final : public HttpServer {
   ServerImpl(const HttpServerOptions& options, HttpHandler handler)
       : options_(options),
         handler_(std::move(handler)),
-        acceptor_(asio::make_strand(ioc_)),
-        sweep_timer_(acceptor_.get_executor()) {}
+        contexts_(MakeContexts(options.io_threads)),
+        acceptor_(asio::make_strand(*contexts_[0])),
+        sweep_timer_(acceptor_.get_executor()),
+        workers_(options.worker_threads == 0 ? 1 : options.worker_threads) {}
 
   ~ServerImpl() override { Stop(std::chrono::milliseconds(5000)); }
 
@@ -87,14 +89,15 @@ class ServerImpl final : public HttpServer {
       return Status::IOError(msg);
     }
     port_ = acceptor_.local_endpoint().port();
-    // Keeps the threads running until Stop() is done with them: during a graceful stop the
-    // acceptor is closed while a request may still be inside a handler, with no I/O pending;
-    // without the guard the other threads would leave run() early.
-    work_.emplace(asio::make_work_guard(ioc_));
+    // Keeps the I/O threads running until Stop() is done with them: during a graceful stop the
+    // acceptor is closed while a request may still be inside a worker-pool handler, with no I/O
+    // pending; without the guard the threads would leave run() and never write its response.
+    for (auto& context : contexts_) work_.push_back(asio::make_work_guard(*context));
     DoAccept();
     ScheduleSweep();
-    const unsigned n = std::max(1u, options_.io_threads + options_.worker_threads);
-    for (unsigned i = 0; i < n; ++i) io_threads_.emplace_back([this] { ioc_.run(); });
+    for (auto& context : contexts_) {
+      io_threads_.emplace_back([c = context.get()] { c->run(); });
+    }
     return Status::Ok();
   }
 
@@ -119,8 +122,9 @@ class ServerImpl final : public HttpServer {
       log::Warn("HTTP stop: {} connection(s) still open after the grace period; closing them",
                 live_sessions_.load());
     }
-    work_.reset();
-    ioc_.stop();
+    workers_.join();
+    work_.clear();
+    for (auto& context : contexts_) context->stop();
     for (auto& t : io_threads_) t.join();
     io_threads_.clear();
   }
@@ -140,6 +144,7 @@ class ServerImpl final : public HttpServer {
       res.body = ErrorBody(req.target, kInternalError, std::string("internal error: ") + e.what());
     }
   }
+  asio::thread_pool& workers() { return workers_; }
   void Register(const std::shared_ptr<Session>& s) {
     std::lock_guard<std::mutex> lock(sessions_mu_);
     sessions_.insert(s);
@@ -158,6 +163,17 @@ class ServerImpl final : public HttpServer {
   }
 
  private:
+  // One io_context per I/O thread, each run by that thread alone (concurrency hint 1): asio then
+  // neither locks its queue nor wakes another thread for every completion, which with one shared
+  // multi-threaded io_context cost more CPU than the requests themselves.
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(unsigned io_threads) {
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    for (unsigned i = 0; i < std::max(1u, io_threads); ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return contexts;
+  }
+
   // Every quarter of the idle timeout (at most every second), closes the connections whose read
   // or write has been pending longer than the timeout.
   void ScheduleSweep() {
@@ -173,7 +189,9 @@ class ServerImpl final : public HttpServer {
   }
 
   void DoAccept() {
-    acceptor_.async_accept(asio::make_strand(ioc_),
+    // Connections are spread over the I/O threads in turn.
+    asio::io_context& context = *contexts_[next_context_++ % contexts_.size()];
+    acceptor_.async_accept(asio::make_strand(context),
                            [this](beast::error_code ec, tcp::socket socket) {
                              if (ec) {
                                if (!stopping_) log::Warn("accept failed: {}", ec.message());
@@ -199,17 +217,19 @@ class ServerImpl final : public HttpServer {
     for (const auto& s : live) fn(s);
   }
 
-  // Session bookkeeping is declared before the io_context so that it outlives it: destroying the
+  // Session bookkeeping is declared before the io_contexts so that it outlives them: destroying an
   // io_context destroys pending handlers, whose sessions unregister themselves.
   std::atomic<int> live_sessions_{0};
   std::mutex sessions_mu_;
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions_;
   HttpServerOptions options_;
   HttpHandler handler_;
-  asio::io_context ioc_;
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
   tcp::acceptor acceptor_;
   asio::steady_timer sweep_timer_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  asio::thread_pool workers_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  size_t next_context_ = 0;  // used on the acceptor's strand only
   std::vector<std::thread> io_threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
@@ -295,12 +315,24 @@ void Session::OnRead(beast::error_code ec) {
   const bool keep_alive = message.keep_alive();
   const bool head = message.method() == http::verb::head;
 
-  // The handler runs here, on this thread and strand (http_server.h).
   busy_ = true;
   DisarmDeadline();
-  HttpResponse res;
-  server_->Handle(request, res);
-  Respond(std::move(res), keep_alive, head);
+  if (server_->options().handle_inline && server_->options().handle_inline(request)) {
+    // A request that never waits: answered here, on this I/O thread (http_server.h).
+    HttpResponse res;
+    server_->Handle(request, res);
+    return Respond(std::move(res), keep_alive, head);
+  }
+  asio::post(server_->workers(),
+             [self = shared_from_this(),
+              request = std::make_shared<HttpRequest>(std::move(request)), keep_alive, head] {
+               HttpResponse res;
+               self->server_->Handle(*request, res);
+               asio::post(self->stream_.get_executor(),
+                          [self, res = std::move(res), keep_alive, head]() mutable {
+                            self->Respond(std::move(res), keep_alive, head);
+                          });
+             });
 }
 
 void Session::Respond(HttpResponse res, bool keep_alive, bool head) {
