@@ -85,8 +85,22 @@ class WriteContext final : public MergedTransaction {
   uint64_t loaded_etag_ = 0;
 };
 
-// Command execution inside a write context (document_store.cc).
-Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command);
+// The stored JSON of a PUT in two parts: everything the client sent, serialized (with the
+// client's own metadata members), around the place where the server-owned metadata goes.
+struct PreparedJson {
+  std::string head;  // "{...,"@metadata":{<client metadata members>"
+  std::string tail;  // "}<members after @metadata>}"
+};
+// Runs in the caller's thread so that the merger's single writer only splices (FinishJson).
+PreparedJson PrepareJson(const json::Value& document);  // `document` is an object
+std::string FinishJson(const PreparedJson& prepared, const std::string& id,
+                       const std::string& change_vector, const std::string& last_modified,
+                       const std::string& flags);
+
+// Command execution inside a write context (document_store.cc). `prepared`, when not null, is
+// PrepareJson(command.document).
+Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
+                             const PreparedJson* prepared = nullptr);
 Result<DeleteResult> ExecuteDelete(WriteContext& ctx, const DeleteCommand& command);
 // Adds `delta` (+1 / -1) to the count of `collection`.
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta);

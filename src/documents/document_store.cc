@@ -99,48 +99,75 @@ Status CheckChangeVector(std::string_view id, const ExpectedChangeVector& expect
                           std::string(verb) + " was called with " + with + std::string(kViolation));
 }
 
-// The stored JSON: the client's document with the server-owned metadata rewritten.
-std::string BuildJson(const json::Value& document, const std::string& id,
-                      const std::string& change_vector, const std::string& last_modified,
-                      const std::string& flags) {
-  json::Value meta = json::Value::Object();
-  if (const json::Value* sent = document.Find("@metadata"); sent != nullptr && sent->is_object()) {
-    for (const json::Member& m : sent->members()) {
-      if (IsServerOwned(m.first)) continue;
-      if (m.first == "@collection" &&
-          (m.second.is_null() || (m.second.is_string() && m.second.as_string().empty()))) {
-        continue;  // no collection: @empty, not written
-      }
-      meta.members().push_back(m);
-    }
-  }
-  meta.Set("@change-vector", json::Value::String(change_vector));
-  if (!flags.empty()) meta.Set("@flags", json::Value::String(flags));
-  meta.Set("@id", json::Value::String(id));
-  meta.Set("@last-modified", json::Value::String(last_modified));
-  // Written without copying the document: its members in order, the first "@metadata" replaced
-  // by the rewritten one (where json::Value::Set would put it), else appended.
-  std::string out = "{";
-  bool replaced = false;
-  for (const json::Member& m : document.members()) {
-    if (out.size() > 1) out.push_back(',');
-    json::AppendQuoted(&out, m.first);
-    out.push_back(':');
-    const bool is_metadata = !replaced && m.first == "@metadata";
-    json::SerializeTo(is_metadata ? meta : m.second, &out);
-    replaced = replaced || is_metadata;
-  }
-  if (!replaced) {
-    if (out.size() > 1) out.push_back(',');
-    json::AppendQuoted(&out, "@metadata");
-    out.push_back(':');
-    json::SerializeTo(meta, &out);
-  }
-  out.push_back('}');
-  return out;
+// The stored JSON is the client's document with the server-owned metadata rewritten: PrepareJson
+// serializes everything the client sent (in the caller's thread, outside the merger), and
+// FinishJson splices in the fields that exist only once the transaction assigns an etag.
+void AppendMember(std::string* out, std::string_view key, const json::Value& value) {
+  if (out->back() != '{') out->push_back(',');
+  json::AppendQuoted(out, key);
+  out->push_back(':');
+  json::SerializeTo(value, out);
 }
 
 }  // namespace
+
+PreparedJson PrepareJson(const json::Value& document) {
+  PreparedJson p;
+  p.head = "{";
+  bool placed = false;
+  // The first "@metadata" is rewritten where it stands (where json::Value::Set would put it);
+  // without one, it is appended.
+  auto open_metadata = [&](const json::Value* sent) {
+    if (p.head.back() != '{') p.head.push_back(',');
+    json::AppendQuoted(&p.head, "@metadata");
+    p.head.append(":{");
+    if (sent != nullptr && sent->is_object()) {
+      for (const json::Member& m : sent->members()) {
+        if (IsServerOwned(m.first)) continue;
+        if (m.first == "@collection" &&
+            (m.second.is_null() || (m.second.is_string() && m.second.as_string().empty()))) {
+          continue;  // no collection: @empty, not written
+        }
+        AppendMember(&p.head, m.first, m.second);
+      }
+    }
+    p.tail = "}";
+    placed = true;
+  };
+  for (const json::Member& m : document.members()) {
+    if (!placed && m.first == "@metadata") {
+      open_metadata(&m.second);
+      continue;
+    }
+    std::string* out = placed ? &p.tail : &p.head;
+    AppendMember(out, m.first, m.second);
+  }
+  if (!placed) open_metadata(nullptr);
+  p.tail.push_back('}');
+  return p;
+}
+
+std::string FinishJson(const PreparedJson& p, const std::string& id,
+                       const std::string& change_vector, const std::string& last_modified,
+                       const std::string& flags) {
+  std::string out;
+  out.reserve(p.head.size() + p.tail.size() + id.size() + change_vector.size() + 96);
+  out.append(p.head);
+  auto field = [&](std::string_view key, const std::string& value) {
+    if (out.back() != '{') out.push_back(',');
+    json::AppendQuoted(&out, key);
+    out.push_back(':');
+    json::AppendQuoted(&out, value);
+  };
+  field("@change-vector", change_vector);
+  if (!flags.empty()) field("@flags", flags);
+  field("@id", id);
+  field("@last-modified", last_modified);
+  out.append(p.tail);
+  return out;
+}
+
+namespace {}  // namespace
 
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta) {
   const std::string key = Lower(collection);
@@ -161,7 +188,8 @@ Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delt
   return ctx.collections->Put(key, layout::EncodeCollection(count, name));
 }
 
-Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command) {
+Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
+                             const PreparedJson* prepared) {
   ROOKERY_ASSIGN_OR_RETURN(std::string collection, ValidateDocument(command.id, command.document));
   ROOKERY_ASSIGN_OR_RETURN(std::string id, ResolveId(ctx, command.id));
   ROOKERY_RETURN_IF_ERROR(ValidateId(id, "PUT"));
@@ -187,7 +215,8 @@ Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command) {
   result.change_vector = FormatChangeVector(ctx.info().node_tag, etag, ctx.info().database_id);
   result.last_modified = FormatDate(now);
   const std::string json =
-      BuildJson(command.document, id, result.change_vector, result.last_modified, result.flags);
+      FinishJson(prepared != nullptr ? *prepared : PrepareJson(command.document), id,
+                 result.change_vector, result.last_modified, result.flags);
 
   if (exists) {
     ROOKERY_RETURN_IF_ERROR(
