@@ -59,7 +59,10 @@ class WriteTransaction;
 struct PendingCommit {
   CommitRecord record;
   PageTable::PageVersions buffers;  // keeps record.pages alive
-  bool done = false;                // guarded by the environment's mutex
+  // Keep the previous versions that record.pages' diffs are taken against alive.
+  std::vector<PageBufferPtr> base_buffers;
+  MapPins base_maps;
+  bool done = false;  // guarded by the environment's mutex
   Status status;
 };
 

@@ -312,26 +312,31 @@ Status JournalWriterImpl::Encode(const CommitRecord& record, size_t offset, Enco
   h.page_count = static_cast<uint32_t>(record.pages.size());
   h.timestamp_micros = record.timestamp_micros;
   std::memcpy(h.root, record.root, kRootRecordSize);
-  const size_t raw_size = journal::RawBodySize(record);
-  h.uncompressed_size = raw_size;
+  const size_t max_size = journal::MaxBodySize(record);
   uint8_t* body = buffer_.data() + offset + kEntryHeaderSize;
   bool compressed = false;
-  if (raw_size > options_.compress_above_bytes && raw_size <= journal::kMaxUncompressedBody) {
-    raw_scratch_.resize(raw_size);
-    journal::EncodeRawBody(record, raw_scratch_.data());
-    // Capacity raw_size - 1: keep the entry raw unless compression actually shrinks it.
-    const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw_scratch_.data()),
-                                       reinterpret_cast<char*>(body), static_cast<int>(raw_size),
-                                       static_cast<int>(raw_size - 1));
-    if (n > 0) {
-      compressed = true;
-      h.flags |= journal::kEntryCompressed;
-      h.stored_size = static_cast<uint64_t>(n);
+  if (max_size > options_.compress_above_bytes) {
+    // Might be large enough to compress: encode aside, then compress into place if it pays.
+    raw_scratch_.resize(max_size);
+    const size_t raw_size = journal::EncodeBody(record, options_.page_diffs, raw_scratch_.data());
+    h.uncompressed_size = raw_size;
+    if (raw_size > options_.compress_above_bytes && raw_size <= journal::kMaxUncompressedBody) {
+      // Capacity raw_size - 1: keep the entry raw unless compression actually shrinks it.
+      const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw_scratch_.data()),
+                                         reinterpret_cast<char*>(body), static_cast<int>(raw_size),
+                                         static_cast<int>(raw_size - 1));
+      if (n > 0) {
+        compressed = true;
+        h.flags |= journal::kEntryCompressed;
+        h.stored_size = static_cast<uint64_t>(n);
+      }
     }
-  }
-  if (!compressed) {
-    journal::EncodeRawBody(record, body);
-    h.stored_size = raw_size;
+    if (!compressed) {
+      std::memcpy(body, raw_scratch_.data(), raw_size);
+      h.stored_size = raw_size;
+    }
+  } else {
+    h.uncompressed_size = h.stored_size = journal::EncodeBody(record, options_.page_diffs, body);
   }
   h.body_hash = Hash64(body, h.stored_size, h.tx_id);
   out->offset = offset;
@@ -370,7 +375,7 @@ Status JournalWriterImpl::WriteEntries(std::span<const CommitRecord* const> entr
   // Encode everything into one buffer; entries are contiguous and 4 KiB-aligned in it.
   size_t bound = 0;
   for (const CommitRecord* r : entries) {
-    bound += RoundUpToBlock(kEntryHeaderSize + journal::RawBodySize(*r));
+    bound += RoundUpToBlock(kEntryHeaderSize + journal::MaxBodySize(*r));
   }
   if (!buffer_.Reserve(bound)) {
     return Fail(Status::NoSpace("out of memory for a " + std::to_string(bound) +
