@@ -430,6 +430,11 @@ StorageReport StorageEnvironment::Report() {
     r.current_journal = journal_->current_journal();
     r.journal_bytes = journal_->bytes_on_disk();
     r.write_mode = journal_->write_mode();
+    const JournalStats js = journal_->stats();
+    r.journal_bytes_written = js.entry_bytes;
+    r.journal_image_bytes = js.image_bytes;
+    r.journal_pages = js.pages;
+    r.journal_diff_pages = js.diff_pages;
   }
   auto names = env_.ListDir(platform::JoinPath(dir_, kJournalDirName));
   if (names.ok()) {

@@ -87,6 +87,14 @@ struct JournalOptions {
   bool prepare_next_journal = true;
 };
 
+// What a writer has written since it was opened (for reports and benchmarks).
+struct JournalStats {
+  uint64_t entry_bytes = 0;  // entries as written: headers, bodies and padding
+  uint64_t image_bytes = 0;  // what the entries' pages take as full images
+  uint64_t pages = 0;
+  uint64_t diff_pages = 0;  // of those, stored as diffs
+};
+
 // How the journal makes a write durable on this file system (reported at open).
 enum class JournalWriteMode { kDirectDsync, kDsync, kWriteFdatasync };
 // "O_DIRECT|O_DSYNC", "O_DSYNC", "write+fdatasync".
@@ -118,6 +126,7 @@ class JournalWriter {
   virtual Status ReleaseJournalsBefore(uint64_t journal_number) = 0;
 
   virtual JournalWriteMode write_mode() const = 0;
+  virtual JournalStats stats() const = 0;
   // Total allocated size of the live journal files.
   virtual uint64_t bytes_on_disk() const = 0;
 };

@@ -178,7 +178,7 @@ size_t MaxBodySize(const CommitRecord& record) {
   return size;
 }
 
-size_t EncodeBody(const CommitRecord& record, bool diffs, uint8_t* out) {
+size_t EncodeBody(const CommitRecord& record, bool diffs, uint8_t* out, uint64_t* diff_pages) {
   uint8_t* table = out;
   uint8_t* payload = out + record.pages.size() * kPageRecordSize;
   for (const JournalPage& page : record.pages) {
@@ -200,6 +200,7 @@ size_t EncodeBody(const CommitRecord& record, bool diffs, uint8_t* out) {
       payload += bytes;
     } else {
       payload += diff;
+      if (diff_pages != nullptr) ++*diff_pages;
     }
   }
   return static_cast<size_t>(payload - out);

@@ -103,7 +103,9 @@ SlotHeader DecodeEntryHeader(std::span<const uint8_t> bytes);
 // image; otherwise a page whose diff_base allows it is stored as a diff when the diff is smaller
 // than half the page (run).
 size_t MaxBodySize(const CommitRecord& record);
-size_t EncodeBody(const CommitRecord& record, bool diffs, uint8_t* out);
+// `diff_pages`, when given, is increased by the number of pages stored as diffs.
+size_t EncodeBody(const CommitRecord& record, bool diffs, uint8_t* out,
+                  uint64_t* diff_pages = nullptr);
 
 // Decodes a body whose stored bytes have passed the body hash: decompresses it into `scratch`
 // when flagged, parses the page table and checks every length, and fills `record` (pages point

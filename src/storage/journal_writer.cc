@@ -56,6 +56,7 @@ class JournalWriterImpl final : public JournalWriter {
   }
   Status ReleaseJournalsBefore(uint64_t journal_number) override;
   JournalWriteMode write_mode() const override { return mode_; }
+  JournalStats stats() const override { return stats_; }
   uint64_t bytes_on_disk() const override {
     uint64_t total = 0;
     for (const auto& [number, info] : files_) total += info.size;
@@ -114,6 +115,8 @@ class JournalWriterImpl final : public JournalWriter {
   AlignedBuffer buffer_;
   std::vector<uint8_t> raw_scratch_;
   std::vector<EncodedEntry> encoded_;
+  JournalStats stats_;
+  JournalStats pending_stats_;  // of the call in progress; added once it is written
 };
 
 Status JournalWriterImpl::Fail(Status status) {
@@ -318,7 +321,8 @@ Status JournalWriterImpl::Encode(const CommitRecord& record, size_t offset, Enco
   if (max_size > options_.compress_above_bytes) {
     // Might be large enough to compress: encode aside, then compress into place if it pays.
     raw_scratch_.resize(max_size);
-    const size_t raw_size = journal::EncodeBody(record, options_.page_diffs, raw_scratch_.data());
+    const size_t raw_size = journal::EncodeBody(record, options_.page_diffs, raw_scratch_.data(),
+                                                &pending_stats_.diff_pages);
     h.uncompressed_size = raw_size;
     if (raw_size > options_.compress_above_bytes && raw_size <= journal::kMaxUncompressedBody) {
       // Capacity raw_size - 1: keep the entry raw unless compression actually shrinks it.
@@ -336,11 +340,15 @@ Status JournalWriterImpl::Encode(const CommitRecord& record, size_t offset, Enco
       h.stored_size = raw_size;
     }
   } else {
-    h.uncompressed_size = h.stored_size = journal::EncodeBody(record, options_.page_diffs, body);
+    h.uncompressed_size = h.stored_size =
+        journal::EncodeBody(record, options_.page_diffs, body, &pending_stats_.diff_pages);
   }
   h.body_hash = Hash64(body, h.stored_size, h.tx_id);
   out->offset = offset;
   out->length = h.EntryLength();
+  pending_stats_.entry_bytes += out->length;
+  pending_stats_.image_bytes += max_size - record.pages.size() * journal::kPageRecordSize;
+  pending_stats_.pages += record.pages.size();
   const size_t used = kEntryHeaderSize + h.stored_size;
   std::memset(body + h.stored_size, 0, out->length - used);
   return Status::Ok();
@@ -382,6 +390,7 @@ Status JournalWriterImpl::WriteEntries(std::span<const CommitRecord* const> entr
                                 "-byte journal write buffer"));
   }
   encoded_.resize(entries.size());
+  pending_stats_ = JournalStats{};
   size_t offset = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     ROOKERY_RETURN_IF_ERROR(Encode(*entries[i], offset, &encoded_[i]));
@@ -422,6 +431,10 @@ Status JournalWriterImpl::WriteEntries(std::span<const CommitRecord* const> entr
     i = j;
   }
   next_tx_id_ += entries.size();
+  stats_.entry_bytes += pending_stats_.entry_bytes;
+  stats_.image_bytes += pending_stats_.image_bytes;
+  stats_.pages += pending_stats_.pages;
+  stats_.diff_pages += pending_stats_.diff_pages;
   return Status::Ok();
 }
 

@@ -237,10 +237,16 @@ TEST_P(JournalDiffTest, DiffsRoundTripThroughRecoveryAndShrinkTheEntry) {
                JournalPage{8, 1, reused8.data(), DiffBase::kNone, prev7.data()}};
     const CommitRecord* ptrs[] = {&r};
     ASSERT_TRUE((*writer)->WriteEntries(ptrs).ok());
+    const JournalStats stats = (*writer)->stats();
+    EXPECT_EQ(stats.pages, 4u);
+    EXPECT_EQ(stats.diff_pages, 2u);
+    EXPECT_EQ(stats.image_bytes, 4 * kPageSize);
     writer->reset();
 
     const std::vector<testing::EntryLocation> entries = testing::LocateEntries(*env_, dir_);
     ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(stats.entry_bytes, entries[0].header.EntryLength());
+    EXPECT_LT(stats.entry_bytes, stats.image_bytes);
     // Two full images (7, 8) plus two small diffs, far below four images.
     EXPECT_LT(entries[0].header.uncompressed_size, 2 * kPageSize + 1024);
     EXPECT_GE(entries[0].header.uncompressed_size, 2 * kPageSize);
