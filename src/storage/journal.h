@@ -76,7 +76,7 @@ struct JournalOptions {
   // Bodies larger than this are LZ4-compressed (kept raw if compression does not shrink them).
   uint64_t compress_above_bytes = uint64_t{512} << 10;
   // Store a page as a diff against its previous content where the record allows it and the diff
-  // is under half the page (off: full images only, the version-1 body).
+  // is under 7/8 of the page (off: full images only, the version-1 body).
   bool page_diffs = true;
   // Try O_DIRECT|O_DSYNC first (falls back automatically when refused).
   bool use_direct_io = true;

@@ -185,10 +185,12 @@ size_t EncodeBody(const CommitRecord& record, bool diffs, uint8_t* out, uint64_t
     const size_t bytes = size_t{page.run_pages} * kPageSize;
     size_t diff = 0;
     if (diffs && page.diff_base != DiffBase::kNone && bytes <= kMaxUncompressedBody) {
-      // A diff of half the page or more is not worth its apply step: store the image.
+      // Store the image unless the diff saves at least an eighth of it (1 KiB per page). A limit
+      // of half a page left 30 % of the pages of a random-key load as images, 7/8 leaves 5 %
+      // (docs/performance.md, issue 3); applying a diff costs about what copying an image does.
       const uint8_t* base = page.diff_base == DiffBase::kPrevious ? page.previous : nullptr;
       if (page.diff_base == DiffBase::kZeros || base != nullptr) {
-        diff = EncodePageDiff(base, page.data, bytes, bytes / 2, payload);
+        diff = EncodePageDiff(base, page.data, bytes, bytes - bytes / 8, payload);
       }
     }
     StoreU64(table, page.number);

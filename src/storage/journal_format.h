@@ -101,7 +101,7 @@ SlotHeader DecodeEntryHeader(std::span<const uint8_t> bytes);
 // with every page a full image, an upper bound for EncodeBody, which writes the body into `out`
 // (MaxBodySize bytes available) and returns its size. With `diffs` false every page is a full
 // image; otherwise a page whose diff_base allows it is stored as a diff when the diff is smaller
-// than half the page (run).
+// than 7/8 of the page (run).
 size_t MaxBodySize(const CommitRecord& record);
 // `diff_pages`, when given, is increased by the number of pages stored as diffs.
 size_t EncodeBody(const CommitRecord& record, bool diffs, uint8_t* out,
