@@ -170,7 +170,8 @@ struct RecoveryResult {
 // diff's structure before handing it to `apply`; truncates a torn tail (bad entry with nothing
 // valid after it) and reports it; returns kCorruption, naming files and ids, for mid-log
 // corruption, a gap, or a missing journal file between first_journal and the newest one. Deletes
-// nothing and writes nothing.
+// nothing and writes nothing; it syncs each file before handing over the first entry replayed
+// from it, so that whatever `apply` puts into the data file stays in the journal too.
 //
 // Torn tails are "truncated" logically: next_journal is always one past the newest file present,
 // so the writer continues in a fresh file and the next recovery recognises the rewritten
