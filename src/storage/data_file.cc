@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 
 namespace rookery::storage {
 namespace {
@@ -77,6 +78,21 @@ Result<const uint8_t*> DataFile::ReadPage(PageNumber n, MapPins* pins) {
     MarkVerified(n);
   }
   return page;
+}
+
+Status DataFile::ReadPagesUnverified(PageNumber n, uint32_t run_pages, uint8_t* out) {
+  MapPtr map;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    map = map_;
+  }
+  const uint64_t bytes = uint64_t{run_pages} * kPageSize;
+  if (n >= map->size() / kPageSize || run_pages > map->size() / kPageSize - n) {
+    return Status::Internal("read of page " + std::to_string(n) + " (" + std::to_string(run_pages) +
+                            " pages) past the end of " + path_);
+  }
+  std::memcpy(out, reinterpret_cast<const uint8_t*>(map->data()) + n * kPageSize, bytes);
+  return Status::Ok();
 }
 
 Status DataFile::VerifyStoredPage(PageNumber n) {

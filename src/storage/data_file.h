@@ -7,7 +7,8 @@
 //
 // Checksums: a page that was already in the file at open is verified the first time it is read
 // (one bit per page of the open-time size, set atomically); pages written since open were
-// verified by their writer (flusher, recovery) before being written.
+// verified by their writer before being written (flusher) or before open returns (recovery,
+// which applies journal diffs to the stored bytes first).
 //
 // Durability: WritePages is durable after a later Sync() returns OK.
 // Threads: ReadPage from any thread; WritePages/EnsureSize from one thread at a time (the flusher
@@ -41,6 +42,10 @@ class DataFile {
   // The page (or run) `n` as stored, verified on first read after open. Adds the map used to
   // `pins` when it is not already the last one there.
   Result<const uint8_t*> ReadPage(PageNumber n, MapPins* pins);
+  // Copies the stored bytes of pages [n, n + run_pages) into `out` without verifying them
+  // (recovery applies journal diffs to them; they may be torn until the last one). The pages
+  // must be inside the file.
+  Status ReadPagesUnverified(PageNumber n, uint32_t run_pages, uint8_t* out);
   // Verifies page n now (recovery's re-verification), regardless of the first-read bit.
   Status VerifyStoredPage(PageNumber n);
 

@@ -59,7 +59,10 @@ class WriteTransaction;
 struct PendingCommit {
   CommitRecord record;
   PageTable::PageVersions buffers;  // keeps record.pages alive
-  bool done = false;                // guarded by the environment's mutex
+  // Keep the previous versions that record.pages' diffs are taken against alive.
+  std::vector<PageBufferPtr> base_buffers;
+  MapPins base_maps;
+  bool done = false;  // guarded by the environment's mutex
   Status status;
 };
 
@@ -112,6 +115,12 @@ struct StorageReport {
   uint64_t journal_writes = 0;  // WriteEntries calls
   uint64_t journal_entries = 0;
   uint64_t max_entries_per_write = 0;
+  // Journal entry bytes written by this open, and what the same pages take as full images
+  // (page diffs make the first smaller; docs/formats/journal.md).
+  uint64_t journal_bytes_written = 0;
+  uint64_t journal_image_bytes = 0;
+  uint64_t journal_pages = 0;
+  uint64_t journal_diff_pages = 0;
   uint64_t queued_commits = 0;  // committed, waiting for the journal thread
   uint64_t flushes = 0;
   uint64_t pages_flushed = 0;

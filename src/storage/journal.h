@@ -2,11 +2,12 @@
 //
 // A journal is a sequence of files journal/<19-digit number>.journal in an environment directory.
 // Each committed transaction is one entry: a header (transaction id, page count, sizes, XXH64 of
-// the body seeded by the transaction id, the file's incarnation) and a body of full page images,
-// LZ4-compressed when it pays. Every entry starts on a 4 KiB boundary. Files are preallocated,
-// written once when created, and written with O_DIRECT|O_DSYNC where the file system allows it
-// (detected at open, falling back to O_DSYNC, then write + fdatasync; a fallback is logged once as
-// a warning). Byte layout and recovery rules: docs/formats/journal.md.
+// the body seeded by the transaction id, the file's incarnation) and a body of full page images
+// or diffs against each page's previous content (page_diff.h), LZ4-compressed when it pays. Every
+// entry starts on a 4 KiB boundary. Files are preallocated, written once when created, and written
+// with O_DIRECT|O_DSYNC where the file system allows it (detected at open, falling back to O_DSYNC,
+// then write + fdatasync; a fallback is logged once as a warning). Byte layout and recovery rules:
+// docs/formats/journal.md.
 //
 // Durability: WriteEntries returns OK only when every byte of the entries is durable, and a file
 // name is durable (directory synced) before any entry in it is acknowledged.
@@ -32,12 +33,25 @@ namespace rookery::storage {
 
 inline constexpr size_t kRootRecordSize = 64;
 
-// One page (or overflow run) image as committed. `data` points at run_pages * kPageSize bytes,
-// already sealed (SealPage) by the pager.
+// What a page's journal diff is taken against (docs/formats/journal.md, "Which base").
+enum class DiffBase : uint8_t {
+  kNone,      // always a full image (e.g. a page reused from the free set: stale old bytes)
+  kZeros,     // a page allocated at the end of the file in this transaction
+  kPrevious,  // `previous`: the page's committed content this transaction started from
+};
+
+// One page (or overflow run) as committed. Writer side: `data` points at run_pages * kPageSize
+// bytes, already sealed (SealPage) by the pager, and diff_base/previous say what the writer may
+// store a diff against (it stores a full image when the diff would not be much smaller).
+// Recovery side: `data` is the full image when diff_bytes is 0, else the diff payload of
+// diff_bytes bytes (validated; apply it with ApplyPageDiff to the page's current bytes).
 struct JournalPage {
   PageNumber number = 0;
   uint32_t run_pages = 1;
   const uint8_t* data = nullptr;
+  DiffBase diff_base = DiffBase::kNone;
+  const uint8_t* previous = nullptr;  // kPrevious: run_pages * kPageSize bytes
+  uint32_t diff_bytes = 0;
 };
 
 // What one transaction contributes to the journal.
@@ -61,6 +75,9 @@ struct JournalOptions {
   uint64_t initial_file_size = uint64_t{64} << 10;
   // Bodies larger than this are LZ4-compressed (kept raw if compression does not shrink them).
   uint64_t compress_above_bytes = uint64_t{512} << 10;
+  // Store a page as a diff against its previous content where the record allows it and the diff
+  // is under 7/8 of the page (off: full images only, the version-1 body).
+  bool page_diffs = true;
   // Try O_DIRECT|O_DSYNC first (falls back automatically when refused).
   bool use_direct_io = true;
   // Create, fill and sync the next journal file on a helper thread as soon as a file becomes
@@ -68,6 +85,14 @@ struct JournalOptions {
   // the file is prepared inside the WriteEntries call that needs it (deterministic I/O order,
   // for tests that count or fail I/O calls).
   bool prepare_next_journal = true;
+};
+
+// What a writer has written since it was opened (for reports and benchmarks).
+struct JournalStats {
+  uint64_t entry_bytes = 0;  // entries as written: headers, bodies and padding
+  uint64_t image_bytes = 0;  // what the entries' pages take as full images
+  uint64_t pages = 0;
+  uint64_t diff_pages = 0;  // of those, stored as diffs
 };
 
 // How the journal makes a write durable on this file system (reported at open).
@@ -101,6 +126,7 @@ class JournalWriter {
   virtual Status ReleaseJournalsBefore(uint64_t journal_number) = 0;
 
   virtual JournalWriteMode write_mode() const = 0;
+  virtual JournalStats stats() const = 0;
   // Total allocated size of the live journal files.
   virtual uint64_t bytes_on_disk() const = 0;
 };
@@ -117,7 +143,9 @@ Result<std::unique_ptr<JournalWriter>> OpenJournalWriter(platform::Env& env, con
                                                          uint64_t next_tx_id);
 
 // A decoded entry handed to recovery. `pages` point into a buffer valid during the callback;
-// they are not aligned to any boundary.
+// they are not aligned to any boundary. A page with diff_bytes > 0 is a diff: the caller applies
+// the entries' diffs in order to the page's bytes as of the last synced transaction and verifies
+// the page's checksum only after the last one (docs/formats/journal.md, "Replaying diffs").
 struct RecoveredEntry {
   uint64_t journal_number = 0;
   CommitRecord record;
@@ -138,10 +166,12 @@ struct RecoveryResult {
 
 // Scans journal files from `first_journal` on (storage.md §8): skips transactions with
 // id <= last_synced_tx; requires the first replayed id to be last_synced_tx + 1 and every later
-// one to follow without a gap; verifies each entry's hash and every page checksum before handing
-// it to `apply`; truncates a torn tail (bad entry with nothing valid after it) and reports it;
-// returns kCorruption, naming files and ids, for mid-log corruption, a gap, or a missing journal
-// file between first_journal and the newest one. Deletes nothing and writes nothing.
+// one to follow without a gap; verifies each entry's hash, every full image's checksum and every
+// diff's structure before handing it to `apply`; truncates a torn tail (bad entry with nothing
+// valid after it) and reports it; returns kCorruption, naming files and ids, for mid-log
+// corruption, a gap, or a missing journal file between first_journal and the newest one. Deletes
+// nothing and writes nothing; it syncs each file before handing over the first entry replayed
+// from it, so that whatever `apply` puts into the data file stays in the journal too.
 //
 // Torn tails are "truncated" logically: next_journal is always one past the newest file present,
 // so the writer continues in a fresh file and the next recovery recognises the rewritten

@@ -8,6 +8,7 @@
 
 #include "base/checksum.h"
 #include "platform/env.h"
+#include "storage/page_diff.h"
 
 namespace rookery::storage::journal {
 namespace {
@@ -102,9 +103,11 @@ Status DecodeFileHeader(std::span<const uint8_t> bytes, const std::string& what,
                               Hex(stored) + ", actual " + Hex(actual));
   }
   const uint32_t version = LoadU32(p + kFhVersion);
-  if (version != kFormatVersion) {
+  if (version < kOldestReadableVersion || version > kFormatVersion) {
     return Status::Corruption(what + ": unknown journal format version " + std::to_string(version) +
-                              " (this build reads version " + std::to_string(kFormatVersion) + ")");
+                              " (this build reads versions " +
+                              std::to_string(kOldestReadableVersion) + " to " +
+                              std::to_string(kFormatVersion) + ")");
   }
   if (LoadU32(p + kFhBlockSize) != kBlockSize) {
     return Status::Corruption(what + ": unsupported journal block size " +
@@ -114,6 +117,7 @@ Status DecodeFileHeader(std::span<const uint8_t> bytes, const std::string& what,
   out->incarnation = LoadU64(p + kFhIncarnation);
   out->created_micros = LoadU64(p + kFhCreated);
   out->file_size = LoadU64(p + kFhFileSize);
+  out->format_version = version;
   return Status::Ok();
 }
 
@@ -168,24 +172,40 @@ SlotHeader DecodeEntryHeader(std::span<const uint8_t> bytes) {
   return slot;
 }
 
-size_t RawBodySize(const CommitRecord& record) {
+size_t MaxBodySize(const CommitRecord& record) {
   size_t size = record.pages.size() * kPageRecordSize;
   for (const JournalPage& page : record.pages) size += size_t{page.run_pages} * kPageSize;
   return size;
 }
 
-void EncodeRawBody(const CommitRecord& record, uint8_t* out) {
+size_t EncodeBody(const CommitRecord& record, bool diffs, uint8_t* out, uint64_t* diff_pages) {
   uint8_t* table = out;
-  uint8_t* images = out + record.pages.size() * kPageRecordSize;
+  uint8_t* payload = out + record.pages.size() * kPageRecordSize;
   for (const JournalPage& page : record.pages) {
+    const size_t bytes = size_t{page.run_pages} * kPageSize;
+    size_t diff = 0;
+    if (diffs && page.diff_base != DiffBase::kNone && bytes <= kMaxUncompressedBody) {
+      // Store the image unless the diff saves at least an eighth of it (1 KiB per page). A limit
+      // of half a page left 30 % of the pages of a random-key load as images, 7/8 leaves 5 %
+      // (docs/performance.md, issue 3); applying a diff costs about what copying an image does.
+      const uint8_t* base = page.diff_base == DiffBase::kPrevious ? page.previous : nullptr;
+      if (page.diff_base == DiffBase::kZeros || base != nullptr) {
+        diff = EncodePageDiff(base, page.data, bytes, bytes - bytes / 8, payload);
+      }
+    }
     StoreU64(table, page.number);
     StoreU32(table + 8, page.run_pages);
-    StoreU32(table + 12, 0);
+    StoreU32(table + 12, static_cast<uint32_t>(diff));
     table += kPageRecordSize;
-    const size_t bytes = size_t{page.run_pages} * kPageSize;
-    std::memcpy(images, page.data, bytes);
-    images += bytes;
+    if (diff == 0) {
+      std::memcpy(payload, page.data, bytes);
+      payload += bytes;
+    } else {
+      payload += diff;
+      if (diff_pages != nullptr) ++*diff_pages;
+    }
   }
+  return static_cast<size_t>(payload - out);
 }
 
 Status DecodeBody(const EntryHeader& header, std::span<const uint8_t> stored,
@@ -228,26 +248,34 @@ Status DecodeBody(const EntryHeader& header, std::span<const uint8_t> stored,
     return Status::Corruption(where + ": page table of " + std::to_string(header.page_count) +
                               " records exceeds the " + std::to_string(body.size()) + "-byte body");
   }
-  // First pass: every length is checked before any image is touched.
-  uint64_t image_bytes = 0;
-  const uint64_t max_pages = (body.size() - table_bytes) / kPageSize;
+  // First pass: every length is checked before any payload is touched.
+  uint64_t payload_bytes = 0;
+  const uint64_t room = body.size() - table_bytes;
+  const uint64_t max_pages = room / kPageSize;
   for (uint32_t i = 0; i < header.page_count; ++i) {
     const uint8_t* rec = body.data() + i * kPageRecordSize;
     const PageNumber number = LoadU64(rec);
     const uint32_t run = LoadU32(rec + 8);
-    if (run == 0 || run > max_pages || number >= header.next_page ||
+    const uint32_t diff = LoadU32(rec + 12);
+    if (run == 0 || (diff == 0 && run > max_pages) || number >= header.next_page ||
         header.next_page - number < run) {
       return Status::Corruption(where + ": page record " + std::to_string(i) + " (page " +
                                 std::to_string(number) + ", " + std::to_string(run) +
                                 " pages) is out of range (next page " +
                                 std::to_string(header.next_page) + ")");
     }
-    image_bytes += uint64_t{run} * kPageSize;
-    if (image_bytes > body.size() - table_bytes) break;  // reported below
+    if (diff != 0 && (diff < kMinPageDiffSize || diff >= uint64_t{run} * kPageSize)) {
+      return Status::Corruption(where + ": page record " + std::to_string(i) + " (page " +
+                                std::to_string(number) + ") has a " + std::to_string(diff) +
+                                "-byte diff, impossible for a " + std::to_string(run) +
+                                "-page run");
+    }
+    payload_bytes += diff != 0 ? diff : uint64_t{run} * kPageSize;
+    if (payload_bytes > room) break;  // reported below
   }
-  if (table_bytes + image_bytes != body.size()) {
+  if (table_bytes + payload_bytes != body.size()) {
     return Status::Corruption(where + ": page table describes " +
-                              std::to_string(table_bytes + image_bytes) +
+                              std::to_string(table_bytes + payload_bytes) +
                               " bytes but the body holds " + std::to_string(body.size()));
   }
   record->tx_id = header.tx_id;
@@ -256,23 +284,34 @@ Status DecodeBody(const EntryHeader& header, std::span<const uint8_t> stored,
   std::memcpy(record->root, header.root, kRootRecordSize);
   record->pages.clear();
   record->pages.reserve(header.page_count);
-  const uint8_t* image = body.data() + table_bytes;
+  const uint8_t* payload = body.data() + table_bytes;
   for (uint32_t i = 0; i < header.page_count; ++i) {
     const uint8_t* rec = body.data() + i * kPageRecordSize;
     JournalPage page;
     page.number = LoadU64(rec);
     page.run_pages = LoadU32(rec + 8);
-    page.data = image;
+    page.diff_bytes = LoadU32(rec + 12);
+    page.data = payload;
+    const size_t bytes = size_t{page.run_pages} * kPageSize;
+    if (page.diff_bytes != 0) {
+      ROOKERY_RETURN_IF_ERROR(ValidatePageDiff(std::span<const uint8_t>(payload, page.diff_bytes),
+                                               bytes,
+                                               where + ", page " + std::to_string(page.number)));
+      record->pages.push_back(page);
+      payload += page.diff_bytes;
+      continue;
+    }
     // VerifyPage trusts the page's own run length; make sure it equals the table's so that it
     // reads exactly the bytes we have.
-    if (PageRunLength(image) != page.run_pages) {
+    if (PageRunLength(payload) != page.run_pages) {
       return Status::Corruption(where + ": page " + std::to_string(page.number) + " spans " +
-                                std::to_string(PageRunLength(image)) + " pages by its header but " +
-                                std::to_string(page.run_pages) + " by the entry's page table");
+                                std::to_string(PageRunLength(payload)) +
+                                " pages by its header but " + std::to_string(page.run_pages) +
+                                " by the entry's page table");
     }
-    ROOKERY_RETURN_IF_ERROR(VerifyPage(image, page.number, where));
+    ROOKERY_RETURN_IF_ERROR(VerifyPage(payload, page.number, where));
     record->pages.push_back(page);
-    image += size_t{page.run_pages} * kPageSize;
+    payload += bytes;
   }
   return Status::Ok();
 }

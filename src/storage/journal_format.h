@@ -22,7 +22,10 @@ inline constexpr uint64_t kBlockSize = 4096;
 inline constexpr uint64_t kFileHeaderSize = kBlockSize;
 inline constexpr uint64_t kEntryHeaderSize = 256;
 inline constexpr uint64_t kPageRecordSize = 16;
-inline constexpr uint32_t kFormatVersion = 1;
+// Written into every new file; files of kOldestReadableVersion..kFormatVersion are read
+// (version 1 bodies hold only full images, which version 2 reads the same way).
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kOldestReadableVersion = 1;
 
 // "RKJOURNL" and "RKJENTRY" read as little-endian integers.
 inline constexpr uint64_t kFileMagic = 0x4c4e52554f4a4b52ull;
@@ -51,6 +54,7 @@ struct FileHeader {
   uint64_t incarnation = 0;
   uint64_t created_micros = 0;
   uint64_t file_size = 0;
+  uint32_t format_version = kFormatVersion;  // as decoded; EncodeFileHeader writes kFormatVersion
 };
 
 // Writes the kFileHeaderSize-byte header block (zero-padded) into `out`.
@@ -93,15 +97,22 @@ struct SlotHeader {
 // Classifies the bytes at a slot; `bytes` may be shorter than kEntryHeaderSize (end of file).
 SlotHeader DecodeEntryHeader(std::span<const uint8_t> bytes);
 
-// The body in memory: page table then images. `scratch` receives the uncompressed body.
-size_t RawBodySize(const CommitRecord& record);
-void EncodeRawBody(const CommitRecord& record, uint8_t* out);
+// The body in memory: page table then payloads (full images or diffs). MaxBodySize is the size
+// with every page a full image, an upper bound for EncodeBody, which writes the body into `out`
+// (MaxBodySize bytes available) and returns its size. With `diffs` false every page is a full
+// image; otherwise a page whose diff_base allows it is stored as a diff when the diff is smaller
+// than 7/8 of the page (run).
+size_t MaxBodySize(const CommitRecord& record);
+// `diff_pages`, when given, is increased by the number of pages stored as diffs.
+size_t EncodeBody(const CommitRecord& record, bool diffs, uint8_t* out,
+                  uint64_t* diff_pages = nullptr);
 
 // Decodes a body whose stored bytes have passed the body hash: decompresses it into `scratch`
 // when flagged, parses the page table and checks every length, and fills `record` (pages point
-// into `scratch` or `stored`). Any inconsistency is kCorruption with `what` in the message; page
-// checksums are verified here too (VerifyPage), after the run length recorded in the table is
-// checked against the page's own header so that verification never reads past the body.
+// into `scratch` or `stored`). Any inconsistency is kCorruption with `what` in the message; full
+// images' checksums are verified here too (VerifyPage), after the run length recorded in the table
+// is checked against the page's own header so that verification never reads past the body; a
+// diff's structure is validated (ValidatePageDiff), its result is verified by the caller.
 Status DecodeBody(const EntryHeader& header, std::span<const uint8_t> stored,
                   const std::string& what, std::vector<uint8_t>* scratch, CommitRecord* record);
 

@@ -9,6 +9,7 @@
 #include "storage/journal.h"
 #include "storage/journal_format.h"
 #include "storage/journal_test_util.h"
+#include "storage/page_diff.h"
 
 namespace rookery::storage {
 namespace {
@@ -149,9 +150,15 @@ TEST(JournalFuzzTest, RandomAndGarbledFilesNeverCrashRecovery) {
     Status s = RecoverJournals(
         *env, dir, 0, rng() % 3,
         [&](const RecoveredEntry& e) {
-          // Every handed-over page is whole and verified.
+          // Every handed-over image is whole and verified; every diff is well formed.
           for (const JournalPage& p : e.record.pages) {
-            EXPECT_TRUE(VerifyPage(p.data, p.number, "fuzz").ok());
+            if (p.diff_bytes != 0) {
+              EXPECT_TRUE(ValidatePageDiff(std::span<const uint8_t>(p.data, p.diff_bytes),
+                                           size_t{p.run_pages} * kPageSize, "fuzz")
+                              .ok());
+            } else {
+              EXPECT_TRUE(VerifyPage(p.data, p.number, "fuzz").ok());
+            }
           }
           ++applied;
           return Status::Ok();

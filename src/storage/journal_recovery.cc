@@ -41,6 +41,7 @@ struct JFile {
   bool header_ok = false;
   journal::FileHeader header;
   std::string header_problem;
+  bool synced = false;  // made durable before its first entry was handed over
 };
 
 enum class SlotState {
@@ -302,6 +303,15 @@ Status Recovery::Replay(size_t fi, uint64_t offset, const Slot& slot) {
     return Status(s.code(), std::string(s.message()) +
                                 ". The entry's hash is valid, so it was written this way; "
                                 "restore from a backup");
+  }
+  // What the caller applies to the data file must stay findable by any later recovery: an entry
+  // of a failed write may sit in the page cache only, and once its pages are in the data file a
+  // power loss must not take the entry away (diff replay relies on it; journal.md). Syncing a
+  // file changes no byte of it.
+  if (!files_[fi].synced) {
+    ROOKERY_RETURN_IF_ERROR(files_[fi].file->Sync().WithContext("make journal " + files_[fi].path +
+                                                                " durable before replaying it"));
+    files_[fi].synced = true;
   }
   ROOKERY_RETURN_IF_ERROR(apply_(entry));
   ++result_->entries_replayed;

@@ -213,7 +213,9 @@ inline Status RecoverAll(platform::Env& env, const std::string& dir, uint64_t fi
         s.timestamp = e.record.timestamp_micros;
         std::copy(e.record.root, e.record.root + kRootRecordSize, s.root.begin());
         for (const JournalPage& p : e.record.pages) {
-          s.pages.emplace_back(p, std::vector<uint8_t>(p.data, p.data + p.run_pages * kPageSize));
+          // A diff is copied as its payload (ApplyPageDiff turns it into the page).
+          const size_t n = p.diff_bytes != 0 ? p.diff_bytes : p.run_pages * kPageSize;
+          s.pages.emplace_back(p, std::vector<uint8_t>(p.data, p.data + n));
         }
         seen->push_back(std::move(s));
         return Status::Ok();

@@ -56,6 +56,7 @@ class JournalWriterImpl final : public JournalWriter {
   }
   Status ReleaseJournalsBefore(uint64_t journal_number) override;
   JournalWriteMode write_mode() const override { return mode_; }
+  JournalStats stats() const override { return stats_; }
   uint64_t bytes_on_disk() const override {
     uint64_t total = 0;
     for (const auto& [number, info] : files_) total += info.size;
@@ -114,6 +115,8 @@ class JournalWriterImpl final : public JournalWriter {
   AlignedBuffer buffer_;
   std::vector<uint8_t> raw_scratch_;
   std::vector<EncodedEntry> encoded_;
+  JournalStats stats_;
+  JournalStats pending_stats_;  // of the call in progress; added once it is written
 };
 
 Status JournalWriterImpl::Fail(Status status) {
@@ -312,30 +315,40 @@ Status JournalWriterImpl::Encode(const CommitRecord& record, size_t offset, Enco
   h.page_count = static_cast<uint32_t>(record.pages.size());
   h.timestamp_micros = record.timestamp_micros;
   std::memcpy(h.root, record.root, kRootRecordSize);
-  const size_t raw_size = journal::RawBodySize(record);
-  h.uncompressed_size = raw_size;
+  const size_t max_size = journal::MaxBodySize(record);
   uint8_t* body = buffer_.data() + offset + kEntryHeaderSize;
   bool compressed = false;
-  if (raw_size > options_.compress_above_bytes && raw_size <= journal::kMaxUncompressedBody) {
-    raw_scratch_.resize(raw_size);
-    journal::EncodeRawBody(record, raw_scratch_.data());
-    // Capacity raw_size - 1: keep the entry raw unless compression actually shrinks it.
-    const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw_scratch_.data()),
-                                       reinterpret_cast<char*>(body), static_cast<int>(raw_size),
-                                       static_cast<int>(raw_size - 1));
-    if (n > 0) {
-      compressed = true;
-      h.flags |= journal::kEntryCompressed;
-      h.stored_size = static_cast<uint64_t>(n);
+  if (max_size > options_.compress_above_bytes) {
+    // Might be large enough to compress: encode aside, then compress into place if it pays.
+    raw_scratch_.resize(max_size);
+    const size_t raw_size = journal::EncodeBody(record, options_.page_diffs, raw_scratch_.data(),
+                                                &pending_stats_.diff_pages);
+    h.uncompressed_size = raw_size;
+    if (raw_size > options_.compress_above_bytes && raw_size <= journal::kMaxUncompressedBody) {
+      // Capacity raw_size - 1: keep the entry raw unless compression actually shrinks it.
+      const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw_scratch_.data()),
+                                         reinterpret_cast<char*>(body), static_cast<int>(raw_size),
+                                         static_cast<int>(raw_size - 1));
+      if (n > 0) {
+        compressed = true;
+        h.flags |= journal::kEntryCompressed;
+        h.stored_size = static_cast<uint64_t>(n);
+      }
     }
-  }
-  if (!compressed) {
-    journal::EncodeRawBody(record, body);
-    h.stored_size = raw_size;
+    if (!compressed) {
+      std::memcpy(body, raw_scratch_.data(), raw_size);
+      h.stored_size = raw_size;
+    }
+  } else {
+    h.uncompressed_size = h.stored_size =
+        journal::EncodeBody(record, options_.page_diffs, body, &pending_stats_.diff_pages);
   }
   h.body_hash = Hash64(body, h.stored_size, h.tx_id);
   out->offset = offset;
   out->length = h.EntryLength();
+  pending_stats_.entry_bytes += out->length;
+  pending_stats_.image_bytes += max_size - record.pages.size() * journal::kPageRecordSize;
+  pending_stats_.pages += record.pages.size();
   const size_t used = kEntryHeaderSize + h.stored_size;
   std::memset(body + h.stored_size, 0, out->length - used);
   return Status::Ok();
@@ -370,13 +383,14 @@ Status JournalWriterImpl::WriteEntries(std::span<const CommitRecord* const> entr
   // Encode everything into one buffer; entries are contiguous and 4 KiB-aligned in it.
   size_t bound = 0;
   for (const CommitRecord* r : entries) {
-    bound += RoundUpToBlock(kEntryHeaderSize + journal::RawBodySize(*r));
+    bound += RoundUpToBlock(kEntryHeaderSize + journal::MaxBodySize(*r));
   }
   if (!buffer_.Reserve(bound)) {
     return Fail(Status::NoSpace("out of memory for a " + std::to_string(bound) +
                                 "-byte journal write buffer"));
   }
   encoded_.resize(entries.size());
+  pending_stats_ = JournalStats{};
   size_t offset = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     ROOKERY_RETURN_IF_ERROR(Encode(*entries[i], offset, &encoded_[i]));
@@ -417,6 +431,10 @@ Status JournalWriterImpl::WriteEntries(std::span<const CommitRecord* const> entr
     i = j;
   }
   next_tx_id_ += entries.size();
+  stats_.entry_bytes += pending_stats_.entry_bytes;
+  stats_.image_bytes += pending_stats_.image_bytes;
+  stats_.pages += pending_stats_.pages;
+  stats_.diff_pages += pending_stats_.diff_pages;
   return Status::Ok();
 }
 

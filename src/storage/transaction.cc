@@ -25,6 +25,16 @@ Result<const uint8_t*> SnapshotView::Get(PageNumber n) {
   return env_->data_->ReadPage(n, &map_pins_);
 }
 
+void SnapshotView::MovePinsTo(std::vector<PageBufferPtr>* buffers, MapPins* maps) {
+  cache_.clear();
+  buffers->insert(buffers->end(), std::make_move_iterator(buffer_pins_.begin()),
+                  std::make_move_iterator(buffer_pins_.end()));
+  maps->insert(maps->end(), std::make_move_iterator(map_pins_.begin()),
+               std::make_move_iterator(map_pins_.end()));
+  buffer_pins_.clear();
+  map_pins_.clear();
+}
+
 void SnapshotView::Clear() {
   cache_.clear();
   buffer_pins_.clear();
@@ -105,6 +115,7 @@ Result<uint8_t*> WriteTransaction::ModifyPage(PageNumber n) {
   std::memcpy(copy->data(), src, copy->bytes());
   uint8_t* data = copy->data();
   dirty_.emplace(n, std::move(copy));
+  bases_[n] = Base{DiffBase::kPrevious, src};
   return data;
 }
 
@@ -112,10 +123,15 @@ Result<uint8_t*> WriteTransaction::AllocatePages(uint32_t count) {
   ROOKERY_RETURN_IF_ERROR(CheckActive());
   if (count == 0) return Status::InvalidArgument("AllocatePages(0)");
   PageNumber n = env_->free_space_.Take(count);
+  // A reused page has stale bytes of an older life in the data file: journal a full image. A page
+  // at the end of the file never held committed content: diff it against zeros.
+  Base base;
   if (n == kInvalidPage) {
     n = next_page_;
     next_page_ += count;
+    base.kind = DiffBase::kZeros;
   }
+  bases_[n] = base;
   PageBufferPtr buffer = env_->scratch_.Allocate(count, /*zero=*/true);
   StoreU64(buffer->data() + kOffPageNumber, n);
   uint8_t* data = buffer->data();
@@ -141,6 +157,7 @@ Status WriteTransaction::FreePage(PageNumber n) {
   }
   ROOKERY_RETURN_IF_ERROR(env_->free_space_.Free(n, run));
   if (it != dirty_.end()) dirty_.erase(it);  // a freed page needs no journal image
+  bases_.erase(n);
   return Status::Ok();
 }
 
@@ -161,11 +178,16 @@ Status WriteTransaction::StoreFreeSpace() {
                         std::span<const FreeExtent>(extents.data() + begin, end - begin));
     SealPage(image.data());
     auto it = dirty_.find(n);
+    Base base{DiffBase::kZeros, nullptr};  // a chain page taken from the end of the file
     if (it == dirty_.end() && n < start_next_page_) {
       ROOKERY_ASSIGN_OR_RETURN(const uint8_t* current, view_.Get(n));
       if (std::memcmp(current, image.data(), kPageSize) == 0) continue;  // unchanged
+      base = Base{DiffBase::kPrevious, current};
     }
-    if (it == dirty_.end()) it = dirty_.emplace(n, env_->scratch_.Allocate(1, false)).first;
+    if (it == dirty_.end()) {
+      it = dirty_.emplace(n, env_->scratch_.Allocate(1, false)).first;
+      bases_[n] = base;
+    }
     std::memcpy(it->second->data(), image.data(), kPageSize);
   }
   return Status::Ok();
@@ -210,11 +232,20 @@ Status WriteTransaction::Commit() {
             [](const auto& a, const auto& b) { return a.first < b.first; });
   record.pages.reserve(versions.size());
   for (const auto& [n, buffer] : versions) {
-    record.pages.push_back(JournalPage{n, buffer->run_pages(), buffer->data()});
+    JournalPage page{n, buffer->run_pages(), buffer->data()};
+    auto base = bases_.find(n);
+    if (base != bases_.end()) {
+      page.diff_base = base->second.kind;
+      page.previous = base->second.previous;
+    }
+    record.pages.push_back(page);
   }
   pending->buffers = versions;
+  // The previous versions that diffs are taken against stay pinned until the journal wrote them.
+  view_.MovePinsTo(&pending->base_buffers, &pending->base_maps);
   done_ = true;
   dirty_.clear();
+  bases_.clear();
   s = env_->Enqueue(pending.get(), versions, tx_id_, root_, next_page_, std::move(chain_));
   view_.Clear();
   if (!s.ok()) return s;
@@ -225,6 +256,7 @@ void WriteTransaction::Abort() {
   if (done_) return;
   done_ = true;
   dirty_.clear();
+  bases_.clear();
   view_.Clear();
   env_->EndWrite();
 }

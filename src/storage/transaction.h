@@ -36,6 +36,9 @@ class SnapshotView {
   Result<const uint8_t*> Get(PageNumber n);
   uint64_t snapshot() const { return snapshot_; }
   void Clear();
+  // Hands every pin over to the caller (the pointers returned so far stay valid as long as the
+  // caller keeps them) and forgets the cache.
+  void MovePinsTo(std::vector<PageBufferPtr>* buffers, MapPins* maps);
 
  private:
   StorageEnvironment* env_;
@@ -107,6 +110,13 @@ class WriteTransaction final : public PageAccess {
   PageNumber start_next_page_;
   std::vector<PageNumber> chain_;  // free-space chain pages
   std::unordered_map<PageNumber, PageBufferPtr> dirty_;
+  // What each dirty page's journal diff may be taken against (absent: full image). A kPrevious
+  // base points into a version pinned by view_ (docs/formats/journal.md, "Which base").
+  struct Base {
+    DiffBase kind = DiffBase::kNone;
+    const uint8_t* previous = nullptr;
+  };
+  std::unordered_map<PageNumber, Base> bases_;
   bool done_ = false;
 };
 
