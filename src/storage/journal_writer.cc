@@ -71,6 +71,7 @@ class JournalWriterImpl final : public JournalWriter {
 
   Status CheckArguments(std::span<const CommitRecord* const> entries) const;
   Status Encode(const CommitRecord& record, size_t offset, EncodedEntry* out);
+  bool SampleCompresses(const uint8_t* body, size_t size);
   // Writes entries [begin, end) of encoded_ (contiguous in buffer_) at the current offset.
   Status WriteGroup(size_t begin, size_t end);
   // A journal file created, preallocated, written once, synced and directory-synced, ready to
@@ -114,6 +115,7 @@ class JournalWriterImpl final : public JournalWriter {
 
   AlignedBuffer buffer_;
   std::vector<uint8_t> raw_scratch_;
+  std::vector<uint8_t> sample_scratch_;  // SampleCompresses
   std::vector<EncodedEntry> encoded_;
   JournalStats stats_;
   JournalStats pending_stats_;  // of the call in progress; added once it is written
@@ -307,6 +309,20 @@ Status JournalWriterImpl::CheckArguments(std::span<const CommitRecord* const> en
   return Status::Ok();
 }
 
+// Compressing a large body costs ~1 ms per MiB of CPU; incompressible bodies (random or already
+// compressed values) would pay it for nothing. A sample from the middle of the body decides: the
+// body is compressed only if the sample shrinks by at least 1/8.
+bool JournalWriterImpl::SampleCompresses(const uint8_t* body, size_t size) {
+  constexpr size_t kSample = size_t{64} << 10;
+  if (size <= 2 * kSample) return true;
+  sample_scratch_.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(kSample))));
+  const char* from = reinterpret_cast<const char*>(body) + (size - kSample) / 2;
+  const int n =
+      LZ4_compress_default(from, reinterpret_cast<char*>(sample_scratch_.data()),
+                           static_cast<int>(kSample), static_cast<int>(sample_scratch_.size()));
+  return n > 0 && static_cast<size_t>(n) <= kSample - kSample / 8;
+}
+
 Status JournalWriterImpl::Encode(const CommitRecord& record, size_t offset, EncodedEntry* out) {
   journal::EntryHeader& h = out->header;
   h = journal::EntryHeader{};
@@ -324,7 +340,8 @@ Status JournalWriterImpl::Encode(const CommitRecord& record, size_t offset, Enco
     const size_t raw_size = journal::EncodeBody(record, options_.page_diffs, raw_scratch_.data(),
                                                 &pending_stats_.diff_pages);
     h.uncompressed_size = raw_size;
-    if (raw_size > options_.compress_above_bytes && raw_size <= journal::kMaxUncompressedBody) {
+    if (raw_size > options_.compress_above_bytes && raw_size <= journal::kMaxUncompressedBody &&
+        SampleCompresses(raw_scratch_.data(), raw_size)) {
       // Capacity raw_size - 1: keep the entry raw unless compression actually shrinks it.
       const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw_scratch_.data()),
                                          reinterpret_cast<char*>(body), static_cast<int>(raw_size),

@@ -109,6 +109,37 @@ TEST_P(JournalWriterTest, RoundTripManyEntriesAcrossRotations) {
   }
 }
 
+// A large body whose middle is incompressible is stored raw without trying the whole (the 64 KiB
+// sample decides), even when its start would compress; a compressible one is compressed.
+TEST_P(JournalWriterTest, LargeBodiesAreCompressedOnlyWhenASampleShrinks) {
+  std::mt19937_64 rng(7);
+  JournalOptions options;
+  options.compress_above_bytes = 64 << 10;
+  auto writer = Open(*env_, options);
+  ASSERT_NE(writer, nullptr);
+  std::vector<OwnedRecord> records;
+  records.push_back(MakeRecord(1, std::vector<uint32_t>(40, 1), /*compressible=*/true, rng));
+  // 20 compressible pages, then 40 random ones: the middle of the body is incompressible.
+  OwnedRecord mixed = MakeRecord(2, std::vector<uint32_t>(20, 1), true, rng, 100);
+  OwnedRecord noise = MakeRecord(2, std::vector<uint32_t>(40, 1), false, rng, 120);
+  for (auto& b : noise.buffers) mixed.buffers.push_back(std::move(b));
+  mixed.record.pages.clear();
+  for (auto& b : mixed.buffers)
+    mixed.record.pages.push_back(JournalPage{PageNumberOf(b.data()), 1, b.data()});
+  mixed.record.next_page = 200;
+  records.push_back(std::move(mixed));
+  ASSERT_TRUE(Write(*writer, records, 0, 2).ok());
+  writer.reset();
+  auto entries = LocateEntries(*env_, dir_);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_TRUE(entries[0].header.flags & journal::kEntryCompressed);
+  EXPECT_FALSE(entries[1].header.flags & journal::kEntryCompressed);
+  std::vector<SeenEntry> seen;
+  RecoveryResult result;
+  ASSERT_TRUE(RecoverAll(*env_, dir_, 0, 0, &seen, &result).ok());
+  ASSERT_EQ(seen.size(), 2u);
+}
+
 TEST_P(JournalWriterTest, GroupCommitIsOneWrite) {
   std::mt19937_64 rng(7);
   HookEnv env(*env_);
