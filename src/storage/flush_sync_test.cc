@@ -151,7 +151,8 @@ TEST_P(FlushSyncTest, FlushSyncReleasesJournalsAndReportTracksIt) {
   EXPECT_EQ(flushed.last_flushed_tx, 20u);
   EXPECT_EQ(flushed.page_versions, 0u);
   EXPECT_EQ(flushed.scratch_bytes, 0u);
-  EXPECT_EQ(flushed.journal_files, before.journal_files);  // flush alone releases nothing
+  // Flush alone releases nothing (the count may grow: the next file is prepared in the background).
+  EXPECT_GE(flushed.journal_files, before.journal_files);
   ASSERT_TRUE(env_->SyncNow().ok());
   StorageReport synced = env_->Report();
   EXPECT_EQ(synced.last_synced_tx, 20u);
