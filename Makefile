@@ -8,6 +8,9 @@
 #   make bench-storage   Rookery's storage engine beside LMDB and RocksDB (bench/), report in
 #                        build-bench/storage-report.md; options through BENCH_ARGS, e.g.
 #                        make bench-storage BENCH_ARGS="--keys 100000 --runs 1"
+#   make bench-docs      the document server (`rookery serve`, HTTP) beside PostgreSQL 15 (libpq),
+#                        both started by the benchmark on loopback; report in
+#                        build-bench/docs-report.md; e.g. BENCH_ARGS="--docs 100000 --runs 3"
 
 BUILD_DIR  ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -18,7 +21,8 @@ CMAKE_EXTRA ?=
 BENCH_BUILD_DIR ?= build-bench
 BENCH_ARGS ?=
 
-.PHONY: all deps configure build run test client-deps asan fuzz-smoke format-check ci clean bench-storage
+.PHONY: all deps configure build run test client-deps asan fuzz-smoke format-check ci clean \
+  bench-storage bench-docs bench-configure
 
 all: build
 
@@ -54,13 +58,16 @@ asan:
 	  CMAKE_EXTRA="-DROOKERY_SANITIZE=ON"
 	cd build-asan && ctest -L unit --output-on-failure -j $(JOBS) --timeout 900
 
-# A separate Release build with bench/ on (LMDB and RocksDB are needed only here). The server is
-# not built: the benchmark drives the storage layer in process.
-bench-storage:
+# A separate Release build with bench/ on (LMDB, RocksDB, PostgreSQL and libpq are needed only
+# here). bench-storage drives the storage layer in process; bench-docs also builds the server,
+# which it starts as a child process. Each builds only its own target.
+bench-configure:
 	@scripts/install-deps bench
 	@cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DROOKERY_BUILD_BENCH=ON \
-	  -DROOKERY_BUILD_SERVER=OFF $(CMAKE_EXTRA) > $(BENCH_BUILD_DIR).configure.log 2>&1 \
+	  -DROOKERY_BUILD_SERVER=ON $(CMAKE_EXTRA) > $(BENCH_BUILD_DIR).configure.log 2>&1 \
 	  || (cat $(BENCH_BUILD_DIR).configure.log; exit 1)
+
+bench-storage: bench-configure
 	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target storage_bench
 	ROOKERY_BENCH_INVOKED_AS='make bench-storage BENCH_ARGS="$(BENCH_ARGS)"' \
 	  ./$(BENCH_BUILD_DIR)/bench/storage_bench --out $(BENCH_BUILD_DIR)/storage-report.md $(BENCH_ARGS)
@@ -68,6 +75,11 @@ bench-storage:
 # The fuzz targets of tests/fuzz, briefly (scripts/fuzz-smoke; RQL_SECONDS / JSON_SECONDS override).
 fuzz-smoke:
 	@scripts/fuzz-smoke
+
+bench-docs: bench-configure
+	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target docs_bench
+	ROOKERY_BENCH_INVOKED_AS='make bench-docs BENCH_ARGS="$(BENCH_ARGS)"' \
+	  ./$(BENCH_BUILD_DIR)/bench/docs_bench --out $(BENCH_BUILD_DIR)/docs-report.md $(BENCH_ARGS)
 
 format-check:
 	@scripts/check-format

@@ -184,13 +184,6 @@ std::vector<std::pair<size_t, size_t>> RatioPairs(const std::vector<EngineRuns>&
 
 }  // namespace
 
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 std::string RenderReport(const BenchOptions& o, const ReportContext& c,
                          const std::vector<EngineRuns>& engines) {
   std::string md;

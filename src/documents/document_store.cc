@@ -4,6 +4,7 @@
 #include "documents/database_impl.h"
 #include "documents/ids.h"
 #include "json/value.h"
+#include "json/writer.h"
 
 namespace rookery::documents {
 namespace {
@@ -102,9 +103,8 @@ Status CheckChangeVector(std::string_view id, const ExpectedChangeVector& expect
 std::string BuildJson(const json::Value& document, const std::string& id,
                       const std::string& change_vector, const std::string& last_modified,
                       const std::string& flags) {
-  json::Value doc = document;
   json::Value meta = json::Value::Object();
-  if (const json::Value* sent = doc.Find("@metadata"); sent != nullptr && sent->is_object()) {
+  if (const json::Value* sent = document.Find("@metadata"); sent != nullptr && sent->is_object()) {
     for (const json::Member& m : sent->members()) {
       if (IsServerOwned(m.first)) continue;
       if (m.first == "@collection" &&
@@ -118,8 +118,26 @@ std::string BuildJson(const json::Value& document, const std::string& id,
   if (!flags.empty()) meta.Set("@flags", json::Value::String(flags));
   meta.Set("@id", json::Value::String(id));
   meta.Set("@last-modified", json::Value::String(last_modified));
-  doc.Set("@metadata", std::move(meta));
-  return json::Serialize(doc);
+  // Written without copying the document: its members in order, the first "@metadata" replaced
+  // by the rewritten one (where json::Value::Set would put it), else appended.
+  std::string out = "{";
+  bool replaced = false;
+  for (const json::Member& m : document.members()) {
+    if (out.size() > 1) out.push_back(',');
+    json::AppendQuoted(&out, m.first);
+    out.push_back(':');
+    const bool is_metadata = !replaced && m.first == "@metadata";
+    json::SerializeTo(is_metadata ? meta : m.second, &out);
+    replaced = replaced || is_metadata;
+  }
+  if (!replaced) {
+    if (out.size() > 1) out.push_back(',');
+    json::AppendQuoted(&out, "@metadata");
+    out.push_back(':');
+    json::SerializeTo(meta, &out);
+  }
+  out.push_back('}');
+  return out;
 }
 
 }  // namespace

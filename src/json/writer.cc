@@ -8,8 +8,14 @@ namespace rookery::json {
 void AppendQuoted(std::string* out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
-  for (char c : value) {
+  // Runs of characters that need no escape (nearly all of them) are appended in one piece.
+  size_t run = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
     const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(value.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -33,15 +39,12 @@ void AppendQuoted(std::string* out, std::string_view value) {
         out->append("\\f");
         break;
       default:
-        if (u < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[u >> 4]);
-          out->push_back(kHex[u & 0xF]);
-        } else {
-          out->push_back(c);
-        }
+        out->append("\\u00");
+        out->push_back(kHex[u >> 4]);
+        out->push_back(kHex[u & 0xF]);
     }
   }
+  out->append(value.data() + run, value.size() - run);
   out->push_back('"');
 }
 

@@ -33,6 +33,21 @@ TEST(JsonWriterTest, EscapesControlAndQuoteCharacters) {
   EXPECT_EQ(utf8.str(), "\"h\xC3\xA9llo\"");
 }
 
+// AppendQuoted copies runs of plain characters in one piece: escapes at either end, back to back,
+// and between long runs must all come out in place.
+TEST(JsonWriterTest, AppendQuotedEscapesAtRunBoundaries) {
+  std::string out = "x";
+  AppendQuoted(&out, std::string("\"\t\r\b\f") + std::string(300, 'a') + "\\" +
+                         std::string(5, 'b') + std::string("\x00", 1) + "\x7f\n");
+  EXPECT_EQ(out, "x\"\\\"\\t\\r\\b\\f" + std::string(300, 'a') + "\\\\bbbbb\\u0000\x7f\\n\"");
+  out.clear();
+  AppendQuoted(&out, "");
+  EXPECT_EQ(out, "\"\"");
+  out.clear();
+  AppendQuoted(&out, "plain");
+  EXPECT_EQ(out, "\"plain\"");
+}
+
 TEST(JsonWriterTest, Numbers) {
   JsonWriter w;
   w.BeginArray()

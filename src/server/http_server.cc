@@ -5,7 +5,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -33,17 +36,27 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closes the connection if it is idle (waiting for a request); a busy one closes after its
   // response. Runs on the session's strand.
   void CloseIfIdle();
+  // Closes the connection if its read or write has been pending past the idle timeout.
+  void CloseIfExpired(std::chrono::steady_clock::time_point now);
 
  private:
   void DoRead();
   void OnRead(beast::error_code ec);
   void Respond(HttpResponse response, bool keep_alive, bool head);
   void Close();
+  // The read or write now pending must finish by `now + idle_timeout`; none pending while the
+  // handler runs.
+  void ArmDeadline();
+  void DisarmDeadline() { deadline_ns_.store(INT64_MAX, std::memory_order_relaxed); }
 
+  // Never given an expiry: a per-operation timer costs a timer-queue update and a timerfd call
+  // for every chunk of a body, so the server's sweep enforces the idle timeout instead.
   beast::tcp_stream stream_;
+  std::atomic<int64_t> deadline_ns_{INT64_MAX};  // steady_clock, nanoseconds since its epoch
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
+  std::string remote_;  // peer address, read once per connection
   ServerImpl* server_;
   bool busy_ = false;
 };
@@ -53,7 +66,9 @@ class ServerImpl final : public HttpServer {
   ServerImpl(const HttpServerOptions& options, HttpHandler handler)
       : options_(options),
         handler_(std::move(handler)),
-        acceptor_(asio::make_strand(ioc_)),
+        contexts_(MakeContexts(options.io_threads)),
+        acceptor_(asio::make_strand(*contexts_[0])),
+        sweep_timer_(acceptor_.get_executor()),
         workers_(options.worker_threads == 0 ? 1 : options.worker_threads) {}
 
   ~ServerImpl() override { Stop(std::chrono::milliseconds(5000)); }
@@ -77,10 +92,12 @@ class ServerImpl final : public HttpServer {
     // Keeps the I/O threads running until Stop() is done with them: during a graceful stop the
     // acceptor is closed while a request may still be inside a worker-pool handler, with no I/O
     // pending; without the guard the threads would leave run() and never write its response.
-    work_.emplace(asio::make_work_guard(ioc_));
+    for (auto& context : contexts_) work_.push_back(asio::make_work_guard(*context));
     DoAccept();
-    const unsigned n = options_.io_threads == 0 ? 1 : options_.io_threads;
-    for (unsigned i = 0; i < n; ++i) io_threads_.emplace_back([this] { ioc_.run(); });
+    ScheduleSweep();
+    for (auto& context : contexts_) {
+      io_threads_.emplace_back([c = context.get()] { c->run(); });
+    }
     return Status::Ok();
   }
 
@@ -92,6 +109,7 @@ class ServerImpl final : public HttpServer {
     asio::post(acceptor_.get_executor(), [this] {
       beast::error_code ec;
       acceptor_.close(ec);
+      sweep_timer_.cancel();
     });
     const auto deadline = std::chrono::steady_clock::now() + grace;
     // Close idle connections now; busy ones close after answering. Repeat until all are gone,
@@ -105,8 +123,8 @@ class ServerImpl final : public HttpServer {
                 live_sessions_.load());
     }
     workers_.join();
-    work_.reset();
-    ioc_.stop();
+    work_.clear();
+    for (auto& context : contexts_) context->stop();
     for (auto& t : io_threads_) t.join();
     io_threads_.clear();
   }
@@ -145,8 +163,35 @@ class ServerImpl final : public HttpServer {
   }
 
  private:
+  // One io_context per I/O thread, each run by that thread alone (concurrency hint 1): asio then
+  // neither locks its queue nor wakes another thread for every completion, which with one shared
+  // multi-threaded io_context cost more CPU than the requests themselves.
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(unsigned io_threads) {
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    for (unsigned i = 0; i < std::max(1u, io_threads); ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return contexts;
+  }
+
+  // Every quarter of the idle timeout (at most every second), closes the connections whose read
+  // or write has been pending longer than the timeout.
+  void ScheduleSweep() {
+    const auto period = std::clamp<std::chrono::steady_clock::duration>(
+        options_.idle_timeout / 4, std::chrono::milliseconds(50), std::chrono::seconds(1));
+    sweep_timer_.expires_after(period);
+    sweep_timer_.async_wait([this](beast::error_code ec) {
+      if (ec || stopping_) return;
+      const auto now = std::chrono::steady_clock::now();
+      ForEachSession([now](const std::shared_ptr<Session>& s) { s->CloseIfExpired(now); });
+      ScheduleSweep();
+    });
+  }
+
   void DoAccept() {
-    acceptor_.async_accept(asio::make_strand(ioc_),
+    // Connections are spread over the I/O threads in turn.
+    asio::io_context& context = *contexts_[next_context_++ % contexts_.size()];
+    acceptor_.async_accept(asio::make_strand(context),
                            [this](beast::error_code ec, tcp::socket socket) {
                              if (ec) {
                                if (!stopping_) log::Warn("accept failed: {}", ec.message());
@@ -172,17 +217,19 @@ class ServerImpl final : public HttpServer {
     for (const auto& s : live) fn(s);
   }
 
-  // Session bookkeeping is declared before the io_context so that it outlives it: destroying the
+  // Session bookkeeping is declared before the io_contexts so that it outlives them: destroying an
   // io_context destroys pending handlers, whose sessions unregister themselves.
   std::atomic<int> live_sessions_{0};
   std::mutex sessions_mu_;
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions_;
   HttpServerOptions options_;
   HttpHandler handler_;
-  asio::io_context ioc_;
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
   tcp::acceptor acceptor_;
+  asio::steady_timer sweep_timer_;
   asio::thread_pool workers_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  size_t next_context_ = 0;  // used on the acceptor's strand only
   std::vector<std::thread> io_threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
@@ -190,7 +237,11 @@ class ServerImpl final : public HttpServer {
 };
 
 Session::Session(tcp::socket socket, ServerImpl* server)
-    : stream_(std::move(socket)), server_(server) {}
+    : stream_(std::move(socket)), server_(server) {
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = endpoint.address().to_string();
+}
 
 Session::~Session() {
   server_->Unregister(this);
@@ -202,12 +253,29 @@ void Session::CloseIfIdle() {
   });
 }
 
+void Session::ArmDeadline() {
+  const auto deadline = std::chrono::steady_clock::now() + server_->options().idle_timeout;
+  deadline_ns_.store(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count(),
+      std::memory_order_relaxed);
+}
+
+void Session::CloseIfExpired(std::chrono::steady_clock::time_point now) {
+  const int64_t now_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  if (deadline_ns_.load(std::memory_order_relaxed) > now_ns) return;
+  asio::post(stream_.get_executor(), [self = shared_from_this(), now_ns] {
+    // Checked again on the strand: the connection may have moved on meanwhile.
+    if (self->deadline_ns_.load(std::memory_order_relaxed) <= now_ns) self->Close();
+  });
+}
+
 void Session::DoRead() {
   if (server_->stopping()) return Close();
   parser_.emplace();
   parser_->body_limit(server_->options().max_body_bytes);
   parser_->header_limit(server_->options().max_header_bytes);
-  stream_.expires_after(server_->options().idle_timeout);
+  ArmDeadline();
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
 }
@@ -235,30 +303,36 @@ void Session::OnRead(beast::error_code ec) {
   }
 
   auto message = parser_->release();
-  auto request = std::make_shared<HttpRequest>();
-  request->method = std::string(message.method_string());
-  request->target = std::string(message.target());
-  ParseTarget(request->target, &request->path, &request->query);
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  ParseTarget(request.target, &request.path, &request.query);
   for (const auto& field : message) {
-    request->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  request->body = std::move(message.body());
-  beast::error_code ep_ec;
-  auto endpoint = stream_.socket().remote_endpoint(ep_ec);
-  if (!ep_ec) request->remote = endpoint.address().to_string();
+  request.body = std::move(message.body());
+  request.remote = remote_;
   const bool keep_alive = message.keep_alive();
   const bool head = message.method() == http::verb::head;
 
   busy_ = true;
-  stream_.expires_never();
-  asio::post(server_->workers(), [self = shared_from_this(), request, keep_alive, head] {
+  DisarmDeadline();
+  if (server_->options().handle_inline && server_->options().handle_inline(request)) {
+    // A request that never waits: answered here, on this I/O thread (http_server.h).
     HttpResponse res;
-    self->server_->Handle(*request, res);
-    asio::post(self->stream_.get_executor(),
-               [self, res = std::move(res), keep_alive, head]() mutable {
-                 self->Respond(std::move(res), keep_alive, head);
-               });
-  });
+    server_->Handle(request, res);
+    return Respond(std::move(res), keep_alive, head);
+  }
+  asio::post(server_->workers(),
+             [self = shared_from_this(),
+              request = std::make_shared<HttpRequest>(std::move(request)), keep_alive, head] {
+               HttpResponse res;
+               self->server_->Handle(*request, res);
+               asio::post(self->stream_.get_executor(),
+                          [self, res = std::move(res), keep_alive, head]() mutable {
+                            self->Respond(std::move(res), keep_alive, head);
+                          });
+             });
 }
 
 void Session::Respond(HttpResponse res, bool keep_alive, bool head) {
@@ -284,7 +358,7 @@ void Session::Respond(HttpResponse res, bool keep_alive, bool head) {
     out.body() = std::move(res.body);
     out.prepare_payload();
   }
-  stream_.expires_after(server_->options().idle_timeout);
+  ArmDeadline();
   auto writer = std::make_shared<http::serializer<false, http::string_body>>(out);
   if (head) writer->split(true);
   auto on_done = [self = shared_from_this(), keep, writer](beast::error_code ec, size_t) {

@@ -1,13 +1,17 @@
 // HttpServer: HTTP/1.1 with keep-alive on a fixed pool of threads.
 //
-// I/O threads run the sockets; handlers run on a separate fixed pool of worker threads so that a
-// handler that waits (for indexing, for a commit) never stalls other connections' I/O. Request
-// size limits are enforced while reading: a body over the limit is answered 413 before it is
-// read. Stop() is graceful: no new connections, in-flight requests finish and are answered, idle
-// keep-alive connections are closed.
+// I/O threads run the sockets, each with its own io_context and its share of the connections;
+// handlers run on a separate fixed pool of worker threads so that a handler that waits (for
+// indexing, for a commit) never stalls other connections' I/O. Requests that never wait
+// (HttpServerOptions::handle_inline, e.g. loading a document by id) are answered on the I/O
+// thread that read them instead: the two thread hand-offs, to a worker and back, cost more than
+// such a request itself (docs/performance.md). Request size limits are enforced while reading:
+// a body over the limit is answered 413 before it is read. Idle connections are closed after
+// idle_timeout. Stop() is graceful: no new connections, in-flight requests finish and are
+// answered, idle keep-alive connections are closed.
 //
-// Threads: Start/Stop/port from one controlling thread; the handler is called concurrently from
-// the worker threads and must be thread-safe.
+// Threads: Start/Stop/port from one controlling thread; the handler (and handle_inline) is called
+// concurrently from the worker and I/O threads and must be thread-safe.
 #pragma once
 
 #include <chrono>
@@ -29,6 +33,10 @@ struct HttpServerOptions {
   uint64_t max_body_bytes = uint64_t{128} << 20;
   uint32_t max_header_bytes = 64 << 10;
   std::chrono::seconds idle_timeout{120};
+  // Requests for which this returns true are handled on the I/O thread that read them; such a
+  // handler must never block on anything but memory and page-cache reads, or it stalls the other
+  // connections of its I/O thread. Unset: every request goes to the worker pool.
+  std::function<bool(const HttpRequest&)> handle_inline;
 };
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
