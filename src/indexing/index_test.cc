@@ -218,6 +218,41 @@ TEST_F(IndexTest, WideningReplacesTheNarrowerIndex) {
   EXPECT_EQ(Auto({"Name"}).get(), wide.get());
 }
 
+TEST_F(IndexTest, CountsIrregularEntriesPerPath) {
+  auto index = Auto({"Score", "Tags"});
+  ASSERT_NE(index, nullptr);
+  auto irregular = [&](std::string_view path) -> std::optional<uint64_t> {
+    WaitNonStale(*index);
+    auto snapshot = index->Snapshot();
+    EXPECT_TRUE(snapshot.ok());
+    auto n = (*snapshot)->IrregularEntries(path);
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.ok() ? *n : std::nullopt;
+  };
+  EXPECT_EQ(irregular("Score"), 0u);
+  Put("users/1", R"({"Score":5,"Tags":["a"],"@metadata":{"@collection":"Users"}})");
+  Put("users/2", R"({"Score":[1],"Tags":[],"@metadata":{"@collection":"Users"}})");
+  Put("users/3", R"({"Tags":"x","@metadata":{"@collection":"Users"}})");
+  EXPECT_EQ(irregular("Score"), 0u);  // one value each (or none), arrays flattened
+  EXPECT_EQ(irregular("Tags"), 0u);
+  Put("users/4", R"({"Score":[1,2],"Tags":["a","b"],"@metadata":{"@collection":"Users"}})");
+  Put("users/5", R"({"Score":9007199254740993,"@metadata":{"@collection":"Users"}})");
+  Put("users/6", R"({"Score":-9007199254740992,"@metadata":{"@collection":"Users"}})");
+  EXPECT_EQ(irregular("Score"), 2u);  // the array and the integer a double cannot hold
+  EXPECT_EQ(irregular("Tags"), 1u);
+  Put("users/4", R"({"Score":3,"Tags":["a","b"],"@metadata":{"@collection":"Users"}})");
+  Delete("users/5");
+  EXPECT_EQ(irregular("Score"), 0u);
+  EXPECT_EQ(irregular("Tags"), 1u);
+  EXPECT_EQ(irregular("Other"), std::nullopt);  // not kept for paths the index lacks
+
+  EXPECT_FALSE(IsIrregular(J("[]"), 5));
+  EXPECT_FALSE(IsIrregular(J("[[7]]"), 5));
+  EXPECT_TRUE(IsIrregular(J("[[7],8]"), 5));
+  EXPECT_TRUE(IsIrregular(J("[18446744073709551615]"), 5));
+  EXPECT_TRUE(IsIrregular(J(R"(["x"])"), storage::btree::kMaxKeySize));  // term too long
+}
+
 TEST_F(IndexTest, MapReduceCountsAndSumsIncrementally) {
   Put("orders/1", R"({"Company":"c1","Total":10,"@metadata":{"@collection":"Orders"}})");
   Put("orders/2", R"({"Company":"c1","Total":2.5,"@metadata":{"@collection":"Orders"}})");
