@@ -4,15 +4,33 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 
 #include "bench/bench_util.h"
 #include "bench/http_client.h"
+#include "bench/process.h"
 #include "bench/query_workload.h"
 
 namespace rookery::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Runs one index-building step and records its wall time, rate and the server's CPU time.
+Status TimeBuild(const std::string& what, uint64_t docs, pid_t server,
+                 const std::function<Status()>& step, std::vector<IndexBuild>* out) {
+  const double cpu0 = ProcessTreeCpuSeconds(server);
+  const auto t0 = Clock::now();
+  ROOKERY_RETURN_IF_ERROR(step().WithContext(what));
+  IndexBuild b;
+  b.what = what;
+  b.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  b.docs_per_second = static_cast<double>(docs) / b.seconds;
+  b.server_cpu_seconds = ProcessTreeCpuSeconds(server) - cpu0;
+  b.loadavg = LoadAverage();
+  out->push_back(b);
+  return Status::Ok();
+}
 
 // ---- Rookery ----
 
@@ -90,7 +108,7 @@ class RookeryQueryClient final : public QueryClient {
 
 class RookeryDriver final : public QueryDriver {
  public:
-  explicit RookeryDriver(uint16_t port) : port_(port) {}
+  RookeryDriver(uint16_t port, pid_t pid) : pid_(pid), port_(port) {}
 
   Result<std::unique_ptr<QueryClient>> Connect() override {
     ROOKERY_ASSIGN_OR_RETURN(HttpConnection conn, HttpConnection::Connect("127.0.0.1", port_));
@@ -104,32 +122,18 @@ class RookeryDriver final : public QueryDriver {
     std::vector<json::Value> docs;
     size_t bytes = 0;
     uint64_t total = 0;
-    auto t0 = Clock::now();
-    ROOKERY_RETURN_IF_ERROR(client.EqualImpl("c0", &docs, &bytes, true)
-                                .WithContext("first query (builds Auto/Docs/ByCategory)"));
-    Record("Auto/Docs/ByCategory: first `where Category = $p0` query, WaitForNonStaleResults",
-           Clock::now() - t0, o.docs, out);
-    t0 = Clock::now();
-    ROOKERY_RETURN_IF_ERROR(
-        client.RangeImpl(0, 10, o.page_size, &docs, &total, &bytes, true)
-            .WithContext("first range query (builds Auto/Docs/ByCategoryAndScore)"));
-    Record(
+    ROOKERY_RETURN_IF_ERROR(TimeBuild(
+        "Auto/Docs/ByCategory: first `where Category = $p0` query, WaitForNonStaleResults", o.docs,
+        pid_, [&] { return client.EqualImpl("c0", &docs, &bytes, true); }, out));
+    return TimeBuild(
         "Auto/Docs/ByCategoryAndScore (widened: Category and Score): first range query, "
         "WaitForNonStaleResults",
-        Clock::now() - t0, o.docs, out);
-    return Status::Ok();
+        o.docs, pid_,
+        [&] { return client.RangeImpl(0, 10, o.page_size, &docs, &total, &bytes, true); }, out);
   }
 
  private:
-  static void Record(const char* what, Clock::duration d, uint64_t docs,
-                     std::vector<IndexBuild>* out) {
-    IndexBuild b;
-    b.what = what;
-    b.seconds = std::chrono::duration<double>(d).count();
-    b.docs_per_second = static_cast<double>(docs) / b.seconds;
-    b.loadavg = LoadAverage();
-    out->push_back(b);
-  }
+  pid_t pid_;
   uint16_t port_;
 };
 
@@ -212,7 +216,7 @@ class PostgresQueryClient final : public QueryClient {
 
 class PostgresDriver final : public QueryDriver {
  public:
-  explicit PostgresDriver(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+  PostgresDriver(std::string conninfo, pid_t pid) : conninfo_(std::move(conninfo)), pid_(pid) {}
 
   Result<std::unique_ptr<QueryClient>> Connect() override {
     ROOKERY_ASSIGN_OR_RETURN(PgConn conn, PgConnect(conninfo_));
@@ -234,20 +238,15 @@ class PostgresDriver final : public QueryDriver {
         {"ANALYZE docs (statistics for the planner)", "ANALYZE docs"},
     };
     for (const auto& step : steps) {
-      const auto t0 = Clock::now();
-      ROOKERY_RETURN_IF_ERROR(PgExec(conn.get(), step.sql));
-      IndexBuild b;
-      b.what = step.what;
-      b.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-      b.docs_per_second = static_cast<double>(o.docs) / b.seconds;
-      b.loadavg = LoadAverage();
-      out->push_back(b);
+      ROOKERY_RETURN_IF_ERROR(TimeBuild(
+          step.what, o.docs, pid_, [&] { return PgExec(conn.get(), step.sql); }, out));
     }
     return Status::Ok();
   }
 
  private:
   std::string conninfo_;
+  pid_t pid_;
 };
 
 }  // namespace
@@ -258,9 +257,10 @@ Result<std::unique_ptr<QueryDriver>> MakeQueryDriver(const std::string& id, DocS
     const size_t colon = info.rfind(':');
     const int port = colon == std::string::npos ? 0 : std::atoi(info.c_str() + colon + 1);
     if (port <= 0 || port > 65535) return Status::InvalidArgument("no port in '" + info + "'");
-    return std::unique_ptr<QueryDriver>(new RookeryDriver(static_cast<uint16_t>(port)));
+    return std::unique_ptr<QueryDriver>(
+        new RookeryDriver(static_cast<uint16_t>(port), system.pid()));
   }
-  if (id == "postgres") return std::unique_ptr<QueryDriver>(new PostgresDriver(info));
+  if (id == "postgres") return std::unique_ptr<QueryDriver>(new PostgresDriver(info, system.pid()));
   return Status::InvalidArgument("unknown system '" + id + "'");
 }
 

@@ -56,6 +56,7 @@ struct IndexBuild {
   std::string what;  // e.g. "Auto/Docs/ByCategory (first query)"
   double seconds = 0;
   double docs_per_second = 0;
+  double server_cpu_seconds = 0;  // the server process tree's CPU time over the step
   std::string loadavg;
 };
 
