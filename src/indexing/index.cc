@@ -191,6 +191,16 @@ class StoreIndexSnapshot final : public IndexSnapshot {
     return storage::ForEachInRange(txn_->pages(), (*tree)->stats(), lo, hi, fn);
   }
 
+  Result<uint64_t> CountTerms(std::string_view path, std::string_view lo,
+                              std::optional<std::string_view> hi) override {
+    ROOKERY_ASSIGN_OR_RETURN(storage::Tree * tree, txn_->OpenTree(TermTreeName(path)));
+    storage::TreeIterator it = txn_->Iterate(tree);
+    it.Seek(lo);
+    const uint64_t n = it.CountUntil(hi);
+    ROOKERY_RETURN_IF_ERROR(it.status());
+    return n;
+  }
+
   Result<std::optional<uint64_t>> IrregularEntries(std::string_view path) override {
     ROOKERY_ASSIGN_OR_RETURN(storage::Tree * meta, txn_->OpenTree(kMetaTree));
     const std::string key = IrregularKey(path);
@@ -340,8 +350,9 @@ Result<json::Value> Index::ParseForIndexing(std::string_view text) const {
   return json::Parse(text, options);
 }
 
-Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const documents::Change& change) {
-  ROOKERY_ASSIGN_OR_RETURN(storage::Tree * entries, txn.OpenTree(kEntriesTree));
+Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const MapTrees& trees,
+                       const documents::Change& change) {
+  storage::Tree* entries = trees.entries;
   const std::string lower_id = documents::Lower(change.id);
   std::string old_bytes;
   ROOKERY_ASSIGN_OR_RETURN(bool had, entries->Get(lower_id, &old_bytes));
@@ -371,17 +382,16 @@ Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const documents::Cha
   }
   std::vector<json::Member> fields;
   fields.reserve(definition_.fields.size());
-  for (const std::string& path : definition_.fields) {
+  std::vector<std::string> terms;
+  for (size_t i = 0; i < definition_.fields.size(); ++i) {
+    const std::string& path = definition_.fields[i];
     json::Value values = Collect(*doc, path);
-    std::vector<std::string> terms;
+    terms.clear();
     AppendTerms(values, &terms);
-    if (!terms.empty()) {
-      ROOKERY_ASSIGN_OR_RETURN(storage::Tree * tree, txn.OpenTree(TermTreeName(path)));
-      for (std::string& term : terms) {
-        if (term.size() + lower_id.size() > storage::btree::kMaxKeySize)
-          continue;  // too long to index
-        ROOKERY_RETURN_IF_ERROR(tree->Put(term + lower_id, lower_id));
-      }
+    for (std::string& term : terms) {
+      if (term.size() + lower_id.size() > storage::btree::kMaxKeySize) continue;  // too long
+      term.append(lower_id);
+      ROOKERY_RETURN_IF_ERROR(trees.terms[i]->Put(term, lower_id));
     }
     if (IsIrregular(values, lower_id.size())) {
       ROOKERY_RETURN_IF_ERROR(AddIrregular(txn, path, +1));
@@ -464,9 +474,17 @@ Status Index::ApplyMapReduce(storage::StoreWriteTransaction& txn, const document
 Status Index::Apply(const documents::ChangeBatch& batch) {
   if (batch.changes.empty() && batch.covered_etag <= covered_etag()) return Status::Ok();
   ROOKERY_ASSIGN_OR_RETURN(auto txn, store_->BeginWrite());
+  MapTrees trees;
+  if (definition_.type == IndexType::kAutoMap) {
+    ROOKERY_ASSIGN_OR_RETURN(trees.entries, txn->OpenTree(kEntriesTree));
+    for (const std::string& path : definition_.fields) {
+      ROOKERY_ASSIGN_OR_RETURN(storage::Tree * tree, txn->OpenTree(TermTreeName(path)));
+      trees.terms.push_back(tree);
+    }
+  }
   for (const documents::Change& change : batch.changes) {
     if (definition_.type == IndexType::kAutoMap) {
-      ROOKERY_RETURN_IF_ERROR(ApplyMap(*txn, change));
+      ROOKERY_RETURN_IF_ERROR(ApplyMap(*txn, trees, change));
     } else {
       ROOKERY_RETURN_IF_ERROR(ApplyMapReduce(*txn, change));
     }

@@ -80,6 +80,10 @@ class IndexSnapshot {
   virtual Status ForEachTermKey(
       std::string_view path, std::string_view lo, std::optional<std::string_view> hi,
       const std::function<bool(std::string_view key, std::string_view lower_id)>& fn) = 0;
+  // kAutoMap: how many term keys k with lo <= k < hi the term tree of `path` holds, counted a
+  // leaf at a time (no per-key work); kNotFound if the path is not indexed.
+  virtual Result<uint64_t> CountTerms(std::string_view path, std::string_view lo,
+                                      std::optional<std::string_view> hi) = 0;
   // kAutoMap: how many entries are irregular at `path` (IsIrregular); nullopt when the index
   // does not keep the count (created before it existed). With 0, every entry has at most one
   // value at `path`, and a number there appears once in the term tree with its exact value, so a
@@ -124,7 +128,14 @@ class Index {
         IndexDefinition definition);
   // Parses only the root members the definition's paths start with.
   Result<json::Value> ParseForIndexing(std::string_view text) const;
-  Status ApplyMap(storage::StoreWriteTransaction& txn, const documents::Change& change);
+  // The trees a kAutoMap batch writes, opened once per batch: `terms[i]` is the term tree of
+  // definition_.fields[i].
+  struct MapTrees {
+    storage::Tree* entries = nullptr;
+    std::vector<storage::Tree*> terms;
+  };
+  Status ApplyMap(storage::StoreWriteTransaction& txn, const MapTrees& trees,
+                  const documents::Change& change);
   Status ApplyMapReduce(storage::StoreWriteTransaction& txn, const documents::Change& change);
 
   platform::Env& env_;

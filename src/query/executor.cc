@@ -182,11 +182,13 @@ Result<std::optional<uint64_t>> QueryEngine::OrderedRangePage(
 
   // Runs of equal sort keys come out of the tree in value order; within a run the general path's
   // stable sort keeps lower-id order, so a run is re-sorted by lower id (`as long` ties values
-  // with the same integer part). Only runs starting before the page's end are kept.
+  // with the same integer part). Runs are read key by key up to the one that holds the page's
+  // last result; the keys after it are only counted.
   const uint64_t end = limit && *limit < UINT64_MAX - offset ? offset + *limit : UINT64_MAX;
   uint64_t total = 0, run_start = 0;
   double run_key = 0;
   std::vector<std::string> run, ids;
+  std::optional<std::string> rest;  // the first key of the first run past the page
   auto flush = [&] {
     if (!std::is_sorted(run.begin(), run.end())) std::sort(run.begin(), run.end());
     for (size_t i = 0; i < run.size(); ++i) {
@@ -200,14 +202,22 @@ Result<std::optional<uint64_t>> QueryEngine::OrderedRangePage(
         if (range->truncate) v = std::trunc(v);
         if (total == 0 || v != run_key) {
           flush();
+          if (total >= end) {  // every further run is past the page: count them leaf by leaf
+            rest.emplace(key);
+            return false;
+          }
           run_start = total;
           run_key = v;
         }
-        if (run_start < end) run.emplace_back(lower_id);
+        run.emplace_back(lower_id);
         ++total;
         return true;
       }));
   flush();
+  if (rest) {
+    ROOKERY_ASSIGN_OR_RETURN(uint64_t more, snapshot.CountTerms(range->path, *rest, range->hi));
+    total += more;
+  }
 
   // The page's entries, each checked against the whole where clause: a mismatch would mean the
   // term tree and the entries disagree, and the general path decides instead.
