@@ -9,10 +9,8 @@
 //               [--rookery PATH] [--pg-bin DIR] [--seed S]
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "bench/query_report.h"
 #include "bench/query_workload.h"
@@ -146,11 +144,7 @@ int Main(int argc, char** argv) {
   }
 
   ReportContext context;
-  for (int i = 0; i < argc; ++i) context.command_line += (i ? " " : "") + ShellQuote(argv[i]);
-  if (const char* via = std::getenv("ROOKERY_BENCH_INVOKED_AS")) context.invoked_as = via;
-  DescribeMachine(o.dir, &context);
-  context.dir = o.dir;
-  context.loadavg_start = LoadAverage();
+  BeginReport(argc, argv, o.dir, &context);
   const auto started = std::chrono::steady_clock::now();
   std::fprintf(stderr, "query_bench: %s\n  %llu docs, load average %s, in %s\n",
                context.command_line.c_str(), static_cast<unsigned long long>(o.docs),
@@ -169,19 +163,7 @@ int Main(int argc, char** argv) {
   context.minutes =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 60;
 
-  const std::string report = RenderQueryReport(o, context, runs);
-  std::fputs(report.c_str(), stdout);
-  if (!o.out.empty()) {
-    std::ofstream out(o.out, std::ios::trunc);
-    out << report;
-    out.close();
-    if (!out) {
-      std::fprintf(stderr, "query_bench: cannot write %s\n", o.out.c_str());
-      return 1;
-    }
-    std::fprintf(stderr, "query_bench: report written to %s\n", o.out.c_str());
-  }
-  return 0;
+  return EmitReport(RenderQueryReport(o, context, runs), o.out, "query_bench") ? 0 : 1;
 }
 
 }  // namespace
