@@ -34,11 +34,8 @@ void CloseFd(int* fd) {
     (void)ignored;
     ::_exit(127);
   };
-  if (in_fd >= 0 ? ::dup2(in_fd, 0) < 0 : false) fail(1);
-  if (in_fd < 0) {
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd < 0 || ::dup2(null_fd, 0) < 0) fail(1);
-  }
+  const int stdin_source = in_fd >= 0 ? in_fd : ::open("/dev/null", O_RDONLY);
+  if (stdin_source < 0 || ::dup2(stdin_source, 0) < 0) fail(1);
   if (::dup2(out_fd >= 0 ? out_fd : log_fd, 1) < 0) fail(2);
   if (::dup2(log_fd, 2) < 0) fail(2);
   if (o.gid) {
