@@ -522,6 +522,11 @@ IndexStats Index::stats() const {
   return s;
 }
 
+uint64_t Index::last_indexing_micros() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_.last_indexing_micros;
+}
+
 void Index::NoteQueried() {
   std::lock_guard<std::mutex> lock(mu_);
   stats_.last_query_micros = env_.NowMicros();

@@ -115,7 +115,9 @@ class Index {
 
   Result<std::unique_ptr<IndexSnapshot>> Snapshot();
 
-  IndexStats stats() const;
+  IndexStats stats() const;  // reads the entry count from storage
+  // stats().last_indexing_micros without touching storage (for every query's reply).
+  uint64_t last_indexing_micros() const;
   void NoteQueried();
 
   // Blocks until covered_etag() >= etag, the timeout passes or Shutdown; returns covered_etag().

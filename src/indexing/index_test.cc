@@ -131,6 +131,8 @@ TEST_F(IndexTest, IndexesInBackgroundAndFollowsUpdatesAndDeletes) {
   ASSERT_NE(index, nullptr);
   EXPECT_EQ(index->name(), "Auto/Users/ByNameAndTags");
   WaitNonStale(*index);
+  EXPECT_GT(index->last_indexing_micros(), 0u);
+  EXPECT_EQ(index->last_indexing_micros(), index->stats().last_indexing_micros);
   EXPECT_EQ(Lookup(*index, "Name", J(R"("JOHN")")), (std::vector<std::string>{"users/1"}));
   EXPECT_EQ(Lookup(*index, "Tags", J(R"("b")")), (std::vector<std::string>{"users/1"}));
 

@@ -556,7 +556,7 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   }
 
   const uint64_t covered = plan.index ? plan.index->covered_etag() : database_.LastEtag();
-  if (plan.index) result.index_timestamp_micros = plan.index->stats().last_indexing_micros;
+  if (plan.index) result.index_timestamp_micros = plan.index->last_indexing_micros();
   const uint64_t parts[3] = {covered, database_.LastEtag(), result.total_results};
   result.result_etag = Hash64(parts, sizeof parts, 0) >> 1;  // positive as a signed long
   result.duration_micros = (env_.MonotonicNanos() - start) / 1000;
