@@ -220,6 +220,30 @@ TEST_F(IndexTest, WideningReplacesTheNarrowerIndex) {
   EXPECT_EQ(Auto({"Name"}).get(), wide.get());
 }
 
+// More documents than one batch (the worker reads each next batch while the previous commits):
+// every document is indexed exactly once, and updates made meanwhile are caught up.
+TEST_F(IndexTest, IndexesAcrossSeveralPipelinedBatches) {
+  constexpr int kDocs = 9000;
+  std::vector<documents::Command> c;
+  for (int i = 0; i < kDocs; ++i) {
+    c.push_back(documents::PutCommand{"users/" + std::to_string(i),
+                                      J("{\"Name\":\"n" + std::to_string(i % 7) +
+                                        "\",\"@metadata\":{\"@collection\":\"Users\"}}"),
+                                      std::nullopt});
+  }
+  ASSERT_TRUE(db_->Execute(std::move(c)).ok());
+  auto index = Auto({"Name"});
+  ASSERT_NE(index, nullptr);
+  Put("users/5", R"({"Name":"changed","@metadata":{"@collection":"Users"}})");
+  WaitNonStale(*index);
+  EXPECT_EQ(index->stats().entries, static_cast<uint64_t>(kDocs));
+  // 9000 = 7 * 1285 + 5: residues 0-4 have 1286 documents, 5 and 6 have 1285.
+  EXPECT_EQ(Lookup(*index, "Name", J(R"("n3")")).size(), 1286u);
+  EXPECT_EQ(Lookup(*index, "Name", J(R"("n6")")).size(), 1285u);
+  EXPECT_EQ(Lookup(*index, "Name", J(R"("changed")")), (std::vector<std::string>{"users/5"}));
+  EXPECT_EQ(Lookup(*index, "Name", J(R"("n5")")).size(), 1284u);
+}
+
 TEST_F(IndexTest, CountsIrregularEntriesPerPath) {
   auto index = Auto({"Score", "Tags"});
   ASSERT_NE(index, nullptr);

@@ -224,9 +224,11 @@ Result<std::optional<uint64_t>> QueryEngine::OrderedRangePage(
   page->clear();
   for (const std::string& lower_id : ids) {
     ROOKERY_ASSIGN_OR_RETURN(auto entry, snapshot.GetEntry(lower_id));
-    if (!entry) return Total();
-    EntryFieldSource source(entry->fields, entry->id);
-    ROOKERY_ASSIGN_OR_RETURN(bool ok, Evaluate(*q.where, source, parameters));
+    bool ok = entry.has_value();
+    if (ok) {
+      EntryFieldSource source(entry->fields, entry->id);
+      ROOKERY_ASSIGN_OR_RETURN(ok, Evaluate(*q.where, source, parameters));
+    }
     if (!ok) {
       page->clear();
       return Total();
