@@ -11,6 +11,9 @@
 #   make bench-docs      the document server (`rookery serve`, HTTP) beside PostgreSQL 15 (libpq),
 #                        both started by the benchmark on loopback; report in
 #                        build-bench/docs-report.md; e.g. BENCH_ARGS="--docs 100000 --runs 3"
+#   make bench-query     RQL queries and automatic indexes beside PostgreSQL 15's expression
+#                        indexes (bench/), report in build-bench/query-report.md;
+#                        e.g. BENCH_ARGS="--docs 100000"
 
 BUILD_DIR  ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -22,7 +25,7 @@ BENCH_BUILD_DIR ?= build-bench
 BENCH_ARGS ?=
 
 .PHONY: all deps configure build run test client-deps asan fuzz-smoke format-check ci clean \
-  bench-storage bench-docs bench-configure
+  bench-storage bench-docs bench-query bench-configure
 
 all: build
 
@@ -80,6 +83,11 @@ bench-docs: bench-configure
 	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target docs_bench
 	ROOKERY_BENCH_INVOKED_AS='make bench-docs BENCH_ARGS="$(BENCH_ARGS)"' \
 	  ./$(BENCH_BUILD_DIR)/bench/docs_bench --out $(BENCH_BUILD_DIR)/docs-report.md $(BENCH_ARGS)
+
+bench-query: bench-configure
+	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target query_bench
+	ROOKERY_BENCH_INVOKED_AS='make bench-query BENCH_ARGS="$(BENCH_ARGS)"' \
+	  ./$(BENCH_BUILD_DIR)/bench/query_bench --out $(BENCH_BUILD_DIR)/query-report.md $(BENCH_ARGS)
 
 format-check:
 	@scripts/check-format

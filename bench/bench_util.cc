@@ -105,4 +105,26 @@ void DescribeMachine(const std::string& dir, ReportContext* c) {
   c->date_utc = date;
 }
 
+void BeginReport(int argc, char** argv, const std::string& dir, ReportContext* c) {
+  for (int i = 0; i < argc; ++i) c->command_line += (i ? " " : "") + ShellQuote(argv[i]);
+  if (const char* via = std::getenv("ROOKERY_BENCH_INVOKED_AS")) c->invoked_as = via;
+  DescribeMachine(dir, c);
+  c->dir = dir;
+  c->loadavg_start = LoadAverage();
+}
+
+bool EmitReport(const std::string& report, const std::string& path, const char* program) {
+  std::fputs(report.c_str(), stdout);
+  if (path.empty()) return true;
+  std::ofstream out(path, std::ios::trunc);
+  out << report;
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "%s: cannot write %s\n", program, path.c_str());
+    return false;
+  }
+  std::fprintf(stderr, "%s: report written to %s\n", program, path.c_str());
+  return true;
+}
+
 }  // namespace rookery::bench

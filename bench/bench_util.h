@@ -38,5 +38,11 @@ std::string ReadFirstLine(const char* path);
 std::string LoadAverage();
 // Fills date, CPU model, nproc, memory, kernel and the file system type of `dir` in *c.
 void DescribeMachine(const std::string& dir, ReportContext* c);
+// The start of a report: the command line (shell-quoted argv), ROOKERY_BENCH_INVOKED_AS, the
+// machine facts of `dir` and the load average now.
+void BeginReport(int argc, char** argv, const std::string& dir, ReportContext* c);
+// Prints the report to stdout and, when `path` is not empty, writes it there too; false (after
+// a message on stderr prefixed with `program`) when the file cannot be written.
+bool EmitReport(const std::string& report, const std::string& path, const char* program);
 
 }  // namespace rookery::bench

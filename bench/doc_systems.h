@@ -47,6 +47,9 @@ class DocSystem {
   virtual pid_t pid() const = 0;
   // Where the server keeps its data (bytes on disk are measured here).
   virtual std::string data_dir() const = 0;
+  // How to reach the server, for clients other than DocClient (the query benchmark): Rookery
+  // "http://127.0.0.1:<port>", PostgreSQL its libpq conninfo string.
+  virtual std::string connection_info() const = 0;
   // Clean shutdown; kills the server if it does not stop in time (and then fails).
   virtual Status Stop() = 0;
 };

@@ -189,6 +189,7 @@ class PostgresSystem final : public DocSystem {
   }
   pid_t pid() const override { return process_.pid(); }
   std::string data_dir() const override { return dir_ + "/data"; }
+  std::string connection_info() const override { return conninfo_; }
 
   Status Stop() override {
     if (!process_.running()) return Status::Ok();

@@ -114,6 +114,9 @@ class RookerySystem final : public DocSystem {
   }
   pid_t pid() const override { return process_.pid(); }
   std::string data_dir() const override { return dir_ + "/data"; }
+  std::string connection_info() const override {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
 
   Status Stop() override {
     if (!process_.running()) return Status::Ok();

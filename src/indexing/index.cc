@@ -17,6 +17,7 @@ constexpr std::string_view kTermTreePrefix = "terms/";
 constexpr std::string_view kDefinitionKey = "definition";
 constexpr std::string_view kCoveredKey = "covered-etag";
 constexpr std::string_view kCreatedKey = "created";
+constexpr std::string_view kIrregularKeyPrefix = "irregular/";
 
 std::string U64(uint64_t v) {
   std::string out(8, '\0');
@@ -34,6 +35,19 @@ Result<uint64_t> ReadU64(std::string_view bytes, std::string_view what) {
 
 std::string TermTreeName(std::string_view path) {
   return std::string(kTermTreePrefix) + std::string(path);
+}
+
+std::string IrregularKey(std::string_view path) {
+  return std::string(kIrregularKeyPrefix) + std::string(path);
+}
+
+// Counts the leaves of `v` (arrays flattened) into *count, keeping the first in *first.
+void CountLeaves(const json::Value& v, size_t* count, const json::Value** first) {
+  if (v.is_array()) {
+    for (const json::Value& item : v.items()) CountLeaves(item, count, first);
+    return;
+  }
+  if (++*count == 1) *first = &v;
 }
 
 // Every value CollectPath finds, as a JSON array.
@@ -109,6 +123,20 @@ json::Value GroupValue(const json::Value& collected) {
   return collected;
 }
 
+// Adds `delta` to the irregular-entry count of `path` (kept only when the index has it).
+Status AddIrregular(storage::StoreWriteTransaction& txn, std::string_view path, int64_t delta) {
+  ROOKERY_ASSIGN_OR_RETURN(storage::Tree * meta, txn.OpenTree(kMetaTree));
+  const std::string key = IrregularKey(path);
+  std::string bytes;
+  ROOKERY_ASSIGN_OR_RETURN(bool found, meta->Get(key, &bytes));
+  if (!found) return Status::Ok();
+  ROOKERY_ASSIGN_OR_RETURN(uint64_t count, ReadU64(bytes, key));
+  if (delta < 0 && count < static_cast<uint64_t>(-delta)) {
+    return Status::Corruption("index meta '" + key + "' underflow");
+  }
+  return meta->Put(key, U64(count + static_cast<uint64_t>(delta)));
+}
+
 class StoreIndexSnapshot final : public IndexSnapshot {
  public:
   StoreIndexSnapshot(std::unique_ptr<storage::StoreReadTransaction> txn, uint64_t covered)
@@ -155,6 +183,34 @@ class StoreIndexSnapshot final : public IndexSnapshot {
     return failed;
   }
 
+  Status ForEachTermKey(
+      std::string_view path, std::string_view lo, std::optional<std::string_view> hi,
+      const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    auto tree = txn_->OpenTree(TermTreeName(path));
+    if (!tree.ok()) return tree.status();
+    return storage::ForEachInRange(txn_->pages(), (*tree)->stats(), lo, hi, fn);
+  }
+
+  Result<uint64_t> CountTerms(std::string_view path, std::string_view lo,
+                              std::optional<std::string_view> hi) override {
+    ROOKERY_ASSIGN_OR_RETURN(storage::Tree * tree, txn_->OpenTree(TermTreeName(path)));
+    storage::TreeIterator it = txn_->Iterate(tree);
+    it.Seek(lo);
+    const uint64_t n = it.CountUntil(hi);
+    ROOKERY_RETURN_IF_ERROR(it.status());
+    return n;
+  }
+
+  Result<std::optional<uint64_t>> IrregularEntries(std::string_view path) override {
+    ROOKERY_ASSIGN_OR_RETURN(storage::Tree * meta, txn_->OpenTree(kMetaTree));
+    const std::string key = IrregularKey(path);
+    std::string bytes;
+    ROOKERY_ASSIGN_OR_RETURN(bool found, meta->Get(key, &bytes));
+    if (!found) return std::optional<uint64_t>();
+    ROOKERY_ASSIGN_OR_RETURN(uint64_t count, ReadU64(bytes, key));
+    return std::optional<uint64_t>(count);
+  }
+
   Status ForEachReduceResult(const std::function<bool(ReduceResult&)>& fn) override {
     ROOKERY_ASSIGN_OR_RETURN(storage::Tree * reduce, txn_->OpenTree(kReduceTree));
     Status failed;
@@ -189,6 +245,24 @@ class StoreIndexSnapshot final : public IndexSnapshot {
 };
 
 }  // namespace
+
+bool IsIrregular(const json::Value& values, size_t lower_id_size) {
+  size_t count = 0;
+  const json::Value* first = nullptr;
+  CountLeaves(values, &count, &first);
+  if (count == 0) return false;
+  if (count > 1) return true;
+  if (first->type() == json::Type::kInt || first->type() == json::Type::kUint) {
+    constexpr uint64_t kExact = uint64_t{1} << 53;  // every integer up to here is a double
+    const bool exact = first->type() == json::Type::kInt
+                           ? (first->as_int() >= -static_cast<int64_t>(kExact) &&
+                              first->as_int() <= static_cast<int64_t>(kExact))
+                           : first->as_uint() <= kExact;
+    if (!exact) return true;
+  }
+  auto term = EncodeTerm(*first);
+  return term && term->size() + lower_id_size > storage::btree::kMaxKeySize;
+}
 
 Index::Index(platform::Env& env, std::string dir, std::unique_ptr<storage::Store> store,
              IndexDefinition definition)
@@ -230,6 +304,7 @@ Result<std::unique_ptr<Index>> Index::Create(platform::Env& env, std::string dir
   if (definition.type == IndexType::kAutoMap) {
     for (const std::string& path : definition.fields) {
       ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(TermTreeName(path)).status());
+      ROOKERY_RETURN_IF_ERROR(meta->Put(IrregularKey(path), U64(0)));
     }
   } else {
     ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kReduceTree).status());
@@ -275,14 +350,18 @@ Result<json::Value> Index::ParseForIndexing(std::string_view text) const {
   return json::Parse(text, options);
 }
 
-Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const documents::Change& change) {
-  ROOKERY_ASSIGN_OR_RETURN(storage::Tree * entries, txn.OpenTree(kEntriesTree));
+Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const MapTrees& trees,
+                       const documents::Change& change) {
+  storage::Tree* entries = trees.entries;
   const std::string lower_id = documents::Lower(change.id);
   std::string old_bytes;
   ROOKERY_ASSIGN_OR_RETURN(bool had, entries->Get(lower_id, &old_bytes));
   if (had) {
     ROOKERY_ASSIGN_OR_RETURN(auto old, DecodeMapEntry(old_bytes, lower_id));
     for (const json::Member& m : old.fields.members()) {
+      if (IsIrregular(m.second, lower_id.size())) {
+        ROOKERY_RETURN_IF_ERROR(AddIrregular(txn, m.first, -1));
+      }
       std::vector<std::string> terms;
       AppendTerms(m.second, &terms);
       if (terms.empty()) continue;
@@ -303,17 +382,19 @@ Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const documents::Cha
   }
   std::vector<json::Member> fields;
   fields.reserve(definition_.fields.size());
-  for (const std::string& path : definition_.fields) {
+  std::vector<std::string> terms;
+  for (size_t i = 0; i < definition_.fields.size(); ++i) {
+    const std::string& path = definition_.fields[i];
     json::Value values = Collect(*doc, path);
-    std::vector<std::string> terms;
+    terms.clear();
     AppendTerms(values, &terms);
-    if (!terms.empty()) {
-      ROOKERY_ASSIGN_OR_RETURN(storage::Tree * tree, txn.OpenTree(TermTreeName(path)));
-      for (std::string& term : terms) {
-        if (term.size() + lower_id.size() > storage::btree::kMaxKeySize)
-          continue;  // too long to index
-        ROOKERY_RETURN_IF_ERROR(tree->Put(term + lower_id, lower_id));
-      }
+    for (std::string& term : terms) {
+      if (term.size() + lower_id.size() > storage::btree::kMaxKeySize) continue;  // too long
+      term.append(lower_id);
+      ROOKERY_RETURN_IF_ERROR(trees.terms[i]->Put(term, lower_id));
+    }
+    if (IsIrregular(values, lower_id.size())) {
+      ROOKERY_RETURN_IF_ERROR(AddIrregular(txn, path, +1));
     }
     fields.emplace_back(path, std::move(values));
   }
@@ -393,9 +474,17 @@ Status Index::ApplyMapReduce(storage::StoreWriteTransaction& txn, const document
 Status Index::Apply(const documents::ChangeBatch& batch) {
   if (batch.changes.empty() && batch.covered_etag <= covered_etag()) return Status::Ok();
   ROOKERY_ASSIGN_OR_RETURN(auto txn, store_->BeginWrite());
+  MapTrees trees;
+  if (definition_.type == IndexType::kAutoMap) {
+    ROOKERY_ASSIGN_OR_RETURN(trees.entries, txn->OpenTree(kEntriesTree));
+    for (const std::string& path : definition_.fields) {
+      ROOKERY_ASSIGN_OR_RETURN(storage::Tree * tree, txn->OpenTree(TermTreeName(path)));
+      trees.terms.push_back(tree);
+    }
+  }
   for (const documents::Change& change : batch.changes) {
     if (definition_.type == IndexType::kAutoMap) {
-      ROOKERY_RETURN_IF_ERROR(ApplyMap(*txn, change));
+      ROOKERY_RETURN_IF_ERROR(ApplyMap(*txn, trees, change));
     } else {
       ROOKERY_RETURN_IF_ERROR(ApplyMapReduce(*txn, change));
     }
@@ -431,6 +520,11 @@ IndexStats Index::stats() const {
     if (tree.ok()) s.entries = (*tree)->stats().entries;
   }
   return s;
+}
+
+uint64_t Index::last_indexing_micros() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_.last_indexing_micros;
 }
 
 void Index::NoteQueried() {

@@ -57,6 +57,12 @@ struct IndexStats {
   std::string last_error;
 };
 
+// Whether an entry's values at one path (as stored: the array CollectPath found) are irregular
+// for ordered term scans: more than one value once arrays are flattened, a number that is not
+// exactly a double (an integer beyond 2^53: its term is rounded), or a term too long for the term
+// tree (not indexed). `lower_id_size`: the length of the entry's lower id (part of the key).
+bool IsIrregular(const json::Value& values, size_t lower_id_size);
+
 class IndexSnapshot {
  public:
   virtual ~IndexSnapshot() = default;
@@ -70,6 +76,19 @@ class IndexSnapshot {
   virtual Status ForEachTerm(std::string_view path, std::string_view lo,
                              std::optional<std::string_view> hi,
                              const std::function<bool(std::string_view lower_id)>& fn) = 0;
+  // kAutoMap: as ForEachTerm, with the whole term tree key (term key + lower id) too.
+  virtual Status ForEachTermKey(
+      std::string_view path, std::string_view lo, std::optional<std::string_view> hi,
+      const std::function<bool(std::string_view key, std::string_view lower_id)>& fn) = 0;
+  // kAutoMap: how many term keys k with lo <= k < hi the term tree of `path` holds, counted a
+  // leaf at a time (no per-key work); kNotFound if the path is not indexed.
+  virtual Result<uint64_t> CountTerms(std::string_view path, std::string_view lo,
+                                      std::optional<std::string_view> hi) = 0;
+  // kAutoMap: how many entries are irregular at `path` (IsIrregular); nullopt when the index
+  // does not keep the count (created before it existed). With 0, every entry has at most one
+  // value at `path`, and a number there appears once in the term tree with its exact value, so a
+  // term range scan yields each matching document once, in the order of its value.
+  virtual Result<std::optional<uint64_t>> IrregularEntries(std::string_view path) = 0;
   // kAutoMapReduce: every group in group-key order.
   virtual Status ForEachReduceResult(const std::function<bool(ReduceResult&)>& fn) = 0;
   virtual uint64_t entry_count() const = 0;
@@ -96,7 +115,9 @@ class Index {
 
   Result<std::unique_ptr<IndexSnapshot>> Snapshot();
 
-  IndexStats stats() const;
+  IndexStats stats() const;  // reads the entry count from storage
+  // stats().last_indexing_micros without touching storage (for every query's reply).
+  uint64_t last_indexing_micros() const;
   void NoteQueried();
 
   // Blocks until covered_etag() >= etag, the timeout passes or Shutdown; returns covered_etag().
@@ -109,7 +130,14 @@ class Index {
         IndexDefinition definition);
   // Parses only the root members the definition's paths start with.
   Result<json::Value> ParseForIndexing(std::string_view text) const;
-  Status ApplyMap(storage::StoreWriteTransaction& txn, const documents::Change& change);
+  // The trees a kAutoMap batch writes, opened once per batch: `terms[i]` is the term tree of
+  // definition_.fields[i].
+  struct MapTrees {
+    storage::Tree* entries = nullptr;
+    std::vector<storage::Tree*> terms;
+  };
+  Status ApplyMap(storage::StoreWriteTransaction& txn, const MapTrees& trees,
+                  const documents::Change& change);
   Status ApplyMapReduce(storage::StoreWriteTransaction& txn, const documents::Change& change);
 
   platform::Env& env_;

@@ -1,6 +1,8 @@
 #include "indexing/index_manager.h"
 
+#include <algorithm>
 #include <chrono>
+#include <future>
 
 #include "base/logging.h"
 #include "documents/ids.h"
@@ -8,7 +10,24 @@
 namespace rookery::indexing {
 namespace {
 
-constexpr size_t kBatchSize = 4096;
+// Documents per indexing batch (one durable index transaction): from kFirstBatch, doubled up to
+// kMaxBatch while a batch's documents stay under half of kBatchBytes, halved above it, so that a
+// batch holds some tens of MB of documents whatever their size.
+constexpr size_t kFirstBatch = 4096;
+constexpr size_t kMinBatch = 64;
+constexpr size_t kMaxBatch = 16384;
+constexpr size_t kBatchBytes = size_t{32} << 20;
+// Batches one index gets in a row before the worker moves on to the next index.
+constexpr int kBatchesPerTurn = 8;
+
+size_t NextBatchLimit(const documents::ChangeBatch& batch, size_t limit) {
+  size_t bytes = 0;
+  for (const documents::Change& c : batch.changes) bytes += c.json.size() + c.id.size();
+  if (bytes > kBatchBytes) return std::max(kMinBatch, limit / 2);
+  if (bytes < kBatchBytes / 2 && batch.changes.size() >= limit)
+    return std::min(kMaxBatch, limit * 2);
+  return limit;
+}
 // How long the worker sleeps without a wake-up before looking again (a safety net only).
 constexpr auto kIdleWait = std::chrono::seconds(1);
 
@@ -200,8 +219,31 @@ Result<bool> IndexManager::WaitForNonStale(Index& index, uint64_t timeout_micros
 
 bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index) {
   if (index->covered_etag() >= database_.LastEtag()) return false;
-  auto batch = database_.ReadChanges(index->covered_etag(), CollectionFilter(*index), kBatchSize);
-  Status s = batch.ok() ? index->Apply(*batch) : batch.status();
+  const std::string collection = CollectionFilter(*index);
+  size_t limit = kFirstBatch;
+  Result<documents::ChangeBatch> batch =
+      database_.ReadChanges(index->covered_etag(), collection, limit);
+  Status s = batch.status();
+  for (int turn = 1; s.ok(); ++turn) {
+    // The next batch is read on another thread while this one is applied (mostly a wait for its
+    // durable commit); it starts where this batch ends, so it does not depend on the commit.
+    bool more = turn < kBatchesPerTurn && batch->covered_etag < batch->last_etag;
+    if (more) {
+      std::lock_guard<std::mutex> lock(mu_);
+      more = !stop_ && !stopped_;
+    }
+    limit = NextBatchLimit(*batch, limit);
+    std::future<Result<documents::ChangeBatch>> next;
+    if (more) {
+      next = std::async(std::launch::async, [this, from = batch->covered_etag, &collection, limit] {
+        return database_.ReadChanges(from, collection, limit);
+      });
+    }
+    s = index->Apply(*batch);
+    if (!s.ok() || !more) break;
+    batch = next.get();
+    s = batch.status();
+  }
   if (!s.ok()) {
     log::Error("indexing {} failed: {}", index->name(), s.ToString());
     std::lock_guard<std::mutex> lock(mu_);

@@ -73,7 +73,8 @@ class IndexManager {
   IndexManager(platform::Env& env, std::string dir, documents::Database& database);
   Status LoadExisting();
   void Run();
-  // One batch for one index; true if it did some work.
+  // A few batches for one index (each read while the previous one commits); true if it did
+  // some work.
   bool IndexOneBatch(const std::shared_ptr<Index>& index);
   void RetireReplaced();
   std::shared_ptr<Index> Adopt(std::unique_ptr<Index> index);

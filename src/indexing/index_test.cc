@@ -131,6 +131,8 @@ TEST_F(IndexTest, IndexesInBackgroundAndFollowsUpdatesAndDeletes) {
   ASSERT_NE(index, nullptr);
   EXPECT_EQ(index->name(), "Auto/Users/ByNameAndTags");
   WaitNonStale(*index);
+  EXPECT_GT(index->last_indexing_micros(), 0u);
+  EXPECT_EQ(index->last_indexing_micros(), index->stats().last_indexing_micros);
   EXPECT_EQ(Lookup(*index, "Name", J(R"("JOHN")")), (std::vector<std::string>{"users/1"}));
   EXPECT_EQ(Lookup(*index, "Tags", J(R"("b")")), (std::vector<std::string>{"users/1"}));
 
@@ -216,6 +218,65 @@ TEST_F(IndexTest, WideningReplacesTheNarrowerIndex) {
   EXPECT_EQ(manager_->List().size(), 1u);
   // A later query for Name alone uses the wide index.
   EXPECT_EQ(Auto({"Name"}).get(), wide.get());
+}
+
+// More documents than one batch (the worker reads each next batch while the previous commits):
+// every document is indexed exactly once, and updates made meanwhile are caught up.
+TEST_F(IndexTest, IndexesAcrossSeveralPipelinedBatches) {
+  constexpr int kDocs = 9000;
+  std::vector<documents::Command> c;
+  for (int i = 0; i < kDocs; ++i) {
+    c.push_back(documents::PutCommand{"users/" + std::to_string(i),
+                                      J("{\"Name\":\"n" + std::to_string(i % 7) +
+                                        "\",\"@metadata\":{\"@collection\":\"Users\"}}"),
+                                      std::nullopt});
+  }
+  ASSERT_TRUE(db_->Execute(std::move(c)).ok());
+  auto index = Auto({"Name"});
+  ASSERT_NE(index, nullptr);
+  Put("users/5", R"({"Name":"changed","@metadata":{"@collection":"Users"}})");
+  WaitNonStale(*index);
+  EXPECT_EQ(index->stats().entries, static_cast<uint64_t>(kDocs));
+  // 9000 = 7 * 1285 + 5: residues 0-4 have 1286 documents, 5 and 6 have 1285.
+  EXPECT_EQ(Lookup(*index, "Name", J(R"("n3")")).size(), 1286u);
+  EXPECT_EQ(Lookup(*index, "Name", J(R"("n6")")).size(), 1285u);
+  EXPECT_EQ(Lookup(*index, "Name", J(R"("changed")")), (std::vector<std::string>{"users/5"}));
+  EXPECT_EQ(Lookup(*index, "Name", J(R"("n5")")).size(), 1284u);
+}
+
+TEST_F(IndexTest, CountsIrregularEntriesPerPath) {
+  auto index = Auto({"Score", "Tags"});
+  ASSERT_NE(index, nullptr);
+  auto irregular = [&](std::string_view path) -> std::optional<uint64_t> {
+    WaitNonStale(*index);
+    auto snapshot = index->Snapshot();
+    EXPECT_TRUE(snapshot.ok());
+    auto n = (*snapshot)->IrregularEntries(path);
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.ok() ? *n : std::nullopt;
+  };
+  EXPECT_EQ(irregular("Score"), 0u);
+  Put("users/1", R"({"Score":5,"Tags":["a"],"@metadata":{"@collection":"Users"}})");
+  Put("users/2", R"({"Score":[1],"Tags":[],"@metadata":{"@collection":"Users"}})");
+  Put("users/3", R"({"Tags":"x","@metadata":{"@collection":"Users"}})");
+  EXPECT_EQ(irregular("Score"), 0u);  // one value each (or none), arrays flattened
+  EXPECT_EQ(irregular("Tags"), 0u);
+  Put("users/4", R"({"Score":[1,2],"Tags":["a","b"],"@metadata":{"@collection":"Users"}})");
+  Put("users/5", R"({"Score":9007199254740993,"@metadata":{"@collection":"Users"}})");
+  Put("users/6", R"({"Score":-9007199254740992,"@metadata":{"@collection":"Users"}})");
+  EXPECT_EQ(irregular("Score"), 2u);  // the array and the integer a double cannot hold
+  EXPECT_EQ(irregular("Tags"), 1u);
+  Put("users/4", R"({"Score":3,"Tags":["a","b"],"@metadata":{"@collection":"Users"}})");
+  Delete("users/5");
+  EXPECT_EQ(irregular("Score"), 0u);
+  EXPECT_EQ(irregular("Tags"), 1u);
+  EXPECT_EQ(irregular("Other"), std::nullopt);  // not kept for paths the index lacks
+
+  EXPECT_FALSE(IsIrregular(J("[]"), 5));
+  EXPECT_FALSE(IsIrregular(J("[[7]]"), 5));
+  EXPECT_TRUE(IsIrregular(J("[[7],8]"), 5));
+  EXPECT_TRUE(IsIrregular(J("[18446744073709551615]"), 5));
+  EXPECT_TRUE(IsIrregular(J(R"(["x"])"), storage::btree::kMaxKeySize));  // term too long
 }
 
 TEST_F(IndexTest, MapReduceCountsAndSumsIncrementally) {

@@ -1,6 +1,7 @@
 #include "query/executor.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "base/checksum.h"
@@ -102,9 +103,12 @@ json::Value ProjectionMetadata(std::string_view id) {
 }  // namespace
 
 struct QueryEngine::Match {
-  std::string id;      // original casing; "" for map-reduce results
-  json::Value values;  // entry fields (map), the parsed document (scan) or the result (reduce)
-  std::string json;    // scan: the stored document text
+  std::string id;  // original casing; "" for map-reduce results
+  // Entry fields (map), the parsed document (scan; map once loaded when the query projects or
+  // includes) or the result (reduce).
+  json::Value values;
+  std::string json;  // the stored document text, once loaded
+
   bool is_document = false;
 };
 
@@ -151,10 +155,94 @@ Result<QueryEngine::Plan> QueryEngine::MakePlan(const Query& q, const json::Valu
   return plan;
 }
 
-Status QueryEngine::Collect(Plan& plan, const Query& q, const json::Value& parameters,
-                            std::vector<Match>* matches, bool* is_stale,
-                            const QueryRequest& request) {
+Result<std::unique_ptr<indexing::IndexSnapshot>> QueryEngine::OpenSnapshot(
+    Plan& plan, const QueryRequest& request, bool* is_stale) {
   *is_stale = false;
+  if (plan.kind != Plan::Kind::kMap && plan.kind != Plan::Kind::kMapReduce) {
+    return std::unique_ptr<indexing::IndexSnapshot>();
+  }
+  indexing::Index& index = *plan.index;
+  index.NoteQueried();
+  if (request.wait_for_non_stale) {
+    ROOKERY_RETURN_IF_ERROR(indexes_.WaitForNonStale(index, request.wait_timeout_micros).status());
+  }
+  ROOKERY_ASSIGN_OR_RETURN(auto snapshot, index.Snapshot());
+  ROOKERY_ASSIGN_OR_RETURN(*is_stale, indexes_.IsStaleAfter(index, snapshot->covered_etag()));
+  return snapshot;
+}
+
+Result<std::optional<uint64_t>> QueryEngine::OrderedRangePage(
+    Plan& plan, indexing::IndexSnapshot& snapshot, const Query& q, const json::Value& parameters,
+    uint64_t offset, std::optional<uint64_t> limit, std::vector<Match>* page) {
+  using Total = std::optional<uint64_t>;
+  ROOKERY_ASSIGN_OR_RETURN(auto range, OrderedRangeFor(q, plan.index->definition(), parameters));
+  if (!range) return Total();
+  ROOKERY_ASSIGN_OR_RETURN(auto irregular, snapshot.IrregularEntries(range->path));
+  if (!irregular || *irregular != 0) return Total();
+
+  // Runs of equal sort keys come out of the tree in value order; within a run the general path's
+  // stable sort keeps lower-id order, so a run is re-sorted by lower id (`as long` ties values
+  // with the same integer part). Runs are read key by key up to the one that holds the page's
+  // last result; the keys after it are only counted.
+  const uint64_t end = limit && *limit < UINT64_MAX - offset ? offset + *limit : UINT64_MAX;
+  uint64_t total = 0, run_start = 0;
+  double run_key = 0;
+  std::vector<std::string> run, ids;
+  std::optional<std::string> rest;  // the first key of the first run past the page
+  auto flush = [&] {
+    if (!std::is_sorted(run.begin(), run.end())) std::sort(run.begin(), run.end());
+    for (size_t i = 0; i < run.size(); ++i) {
+      if (run_start + i >= offset && run_start + i < end) ids.push_back(std::move(run[i]));
+    }
+    run.clear();
+  };
+  ROOKERY_RETURN_IF_ERROR(snapshot.ForEachTermKey(
+      range->path, range->lo, range->hi, [&](std::string_view key, std::string_view lower_id) {
+        double v = DecodeNumberTermKey(key);
+        if (range->truncate) v = std::trunc(v);
+        if (total == 0 || v != run_key) {
+          flush();
+          if (total >= end) {  // every further run is past the page: count them leaf by leaf
+            rest.emplace(key);
+            return false;
+          }
+          run_start = total;
+          run_key = v;
+        }
+        run.emplace_back(lower_id);
+        ++total;
+        return true;
+      }));
+  flush();
+  if (rest) {
+    ROOKERY_ASSIGN_OR_RETURN(uint64_t more, snapshot.CountTerms(range->path, *rest, range->hi));
+    total += more;
+  }
+
+  // The page's entries, each checked against the whole where clause: a mismatch would mean the
+  // term tree and the entries disagree, and the general path decides instead.
+  page->clear();
+  for (const std::string& lower_id : ids) {
+    ROOKERY_ASSIGN_OR_RETURN(auto entry, snapshot.GetEntry(lower_id));
+    bool ok = entry.has_value();
+    if (ok) {
+      EntryFieldSource source(entry->fields, entry->id);
+      ROOKERY_ASSIGN_OR_RETURN(ok, Evaluate(*q.where, source, parameters));
+    }
+    if (!ok) {
+      page->clear();
+      return Total();
+    }
+    Match m;
+    m.id = std::move(entry->id);
+    m.values = std::move(entry->fields);
+    page->push_back(std::move(m));
+  }
+  return Total(total);
+}
+
+Status QueryEngine::Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const Query& q,
+                            const json::Value& parameters, std::vector<Match>* matches) {
   if (plan.kind == Plan::Kind::kDirect) {
     ROOKERY_ASSIGN_OR_RETURN(auto docs, database_.GetMany(plan.direct_ids));
     std::set<std::string> seen;
@@ -197,12 +285,7 @@ Status QueryEngine::Collect(Plan& plan, const Query& q, const json::Value& param
   }
 
   indexing::Index& index = *plan.index;
-  index.NoteQueried();
-  if (request.wait_for_non_stale) {
-    ROOKERY_RETURN_IF_ERROR(indexes_.WaitForNonStale(index, request.wait_timeout_micros).status());
-  }
-  ROOKERY_ASSIGN_OR_RETURN(auto snapshot, index.Snapshot());
-  ROOKERY_ASSIGN_OR_RETURN(*is_stale, indexes_.IsStaleAfter(index, snapshot->covered_etag()));
+  if (snapshot == nullptr) return Status::Internal("index query without a snapshot");
 
   if (plan.kind == Plan::Kind::kMapReduce) {
     const auto& def = index.definition();
@@ -318,10 +401,19 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   QueryResult result;
   result.index_name = plan.index_name;
   std::vector<Match> matches;
-  ROOKERY_RETURN_IF_ERROR(Collect(plan, q, parameters, &matches, &result.is_stale, request));
+  ROOKERY_ASSIGN_OR_RETURN(auto snapshot, OpenSnapshot(plan, request, &result.is_stale));
+  // Set when an ordered range scan produced the page (`matches`) and counted the total.
+  std::optional<uint64_t> ordered_total;
+  if (plan.kind == Plan::Kind::kMap) {
+    ROOKERY_ASSIGN_OR_RETURN(ordered_total, OrderedRangePage(plan, *snapshot, q, parameters,
+                                                             offset.value_or(0), limit, &matches));
+  }
+  if (!ordered_total) {
+    ROOKERY_RETURN_IF_ERROR(Collect(plan, snapshot.get(), q, parameters, &matches));
+  }
 
   // Order.
-  if (!q.order_by.empty()) {
+  if (!ordered_total && !q.order_by.empty()) {
     const bool from_entries = plan.kind == Plan::Kind::kMap;
     std::vector<std::unique_ptr<FieldSource>> owned;
     std::vector<const FieldSource*> sources;
@@ -346,6 +438,8 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   // Documents behind index entries are loaded for the page only (or for all when distinct
   // projections must be compared).
   const bool map_reduce = plan.kind == Plan::Kind::kMapReduce;
+  // Whole documents are returned as stored; they are parsed only for projections and includes.
+  const bool needs_values = q.has_select || !q.includes.empty();
   auto load_documents = [&](size_t from, size_t to) -> Status {
     std::vector<std::string> ids;
     for (size_t i = from; i < to; ++i) {
@@ -358,7 +452,9 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
       if (matches[i].is_document || map_reduce) continue;
       auto& doc = docs[j++];
       if (!doc) continue;  // deleted since indexing: dropped below
-      ROOKERY_ASSIGN_OR_RETURN(matches[i].values, json::Parse(doc->json));
+      if (needs_values) {
+        ROOKERY_ASSIGN_OR_RETURN(matches[i].values, json::Parse(doc->json));
+      }
       matches[i].json = std::move(doc->json);
       matches[i].is_document = true;
     }
@@ -421,9 +517,11 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
     result.results.assign(texts.begin() + from, texts.begin() + to);
     kept = std::vector<size_t>(kept.begin() + from, kept.begin() + to);
   } else {
-    result.total_results = matches.size();
-    const size_t from = std::min<uint64_t>(offset.value_or(0), matches.size());
-    const size_t to = std::min<uint64_t>(from + limit.value_or(matches.size()), matches.size());
+    result.total_results = ordered_total ? *ordered_total : matches.size();
+    const size_t from = ordered_total ? 0 : std::min<uint64_t>(offset.value_or(0), matches.size());
+    const size_t to =
+        ordered_total ? matches.size()
+                      : std::min<uint64_t>(from + limit.value_or(matches.size()), matches.size());
     ROOKERY_RETURN_IF_ERROR(load_documents(from, to));
     for (size_t i = from; i < to; ++i) {
       if (!matches[i].is_document && !map_reduce) continue;
@@ -463,7 +561,7 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   }
 
   const uint64_t covered = plan.index ? plan.index->covered_etag() : database_.LastEtag();
-  if (plan.index) result.index_timestamp_micros = plan.index->stats().last_indexing_micros;
+  if (plan.index) result.index_timestamp_micros = plan.index->last_indexing_micros();
   const uint64_t parts[3] = {covered, database_.LastEtag(), result.total_results};
   result.result_etag = Hash64(parts, sizeof parts, 0) >> 1;  // positive as a signed long
   result.duration_micros = (env_.MonotonicNanos() - start) / 1000;
@@ -479,7 +577,8 @@ Result<std::vector<std::string>> QueryEngine::MatchingIds(const QueryRequest& re
   ROOKERY_RETURN_IF_ERROR(CheckParameters(q, request.parameters));
   ROOKERY_ASSIGN_OR_RETURN(Plan plan, MakePlan(q, request.parameters));
   std::vector<Match> matches;
-  ROOKERY_RETURN_IF_ERROR(Collect(plan, q, request.parameters, &matches, is_stale, request));
+  ROOKERY_ASSIGN_OR_RETURN(auto snapshot, OpenSnapshot(plan, request, is_stale));
+  ROOKERY_RETURN_IF_ERROR(Collect(plan, snapshot.get(), q, request.parameters, &matches));
   std::vector<std::string> ids;
   ids.reserve(matches.size());
   for (Match& m : matches) ids.push_back(std::move(m.id));

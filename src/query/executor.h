@@ -67,8 +67,21 @@ class QueryEngine {
   struct Match;
   struct Plan;
   Result<Plan> MakePlan(const Query& query, const json::Value& parameters);
-  Status Collect(Plan& plan, const Query& query, const json::Value& parameters,
-                 std::vector<Match>* matches, bool* is_stale, const QueryRequest& request);
+  // Index plans: waits when asked, takes the snapshot the query reads and says whether it is
+  // stale. Other plans: nullptr.
+  Result<std::unique_ptr<indexing::IndexSnapshot>> OpenSnapshot(Plan& plan,
+                                                                const QueryRequest& request,
+                                                                bool* is_stale);
+  Status Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const Query& query,
+                 const json::Value& parameters, std::vector<Match>* matches);
+  // An ordered range (planner.h OrderedRangeFor) answered by one term-tree scan: the page's
+  // matches, in order, and the total; nullopt when the query or the index does not allow it
+  // (then the caller collects and sorts every match).
+  Result<std::optional<uint64_t>> OrderedRangePage(Plan& plan, indexing::IndexSnapshot& snapshot,
+                                                   const Query& query,
+                                                   const json::Value& parameters, uint64_t offset,
+                                                   std::optional<uint64_t> limit,
+                                                   std::vector<Match>* page);
 
   platform::Env& env_;
   documents::Database& database_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "indexing/term.h"
 #include "query/eval.h"
@@ -243,6 +244,94 @@ indexing::IndexDefinition AutoIndexFor(const Query& query) {
     }
   }
   d.Normalize();
+  return d;
+}
+
+namespace {
+
+// A parameter or literal number that converts to a double exactly (so term order and eval's
+// exact comparison agree on it); nullopt otherwise.
+std::optional<double> ExactNumber(const json::Value& v) {
+  if (!v.is_number()) return std::nullopt;
+  constexpr int64_t kExact = int64_t{1} << 53;
+  if (v.type() == json::Type::kInt && (v.as_int() < -kExact || v.as_int() > kExact)) {
+    return std::nullopt;
+  }
+  if (v.type() == json::Type::kUint && v.as_uint() > static_cast<uint64_t>(kExact)) {
+    return std::nullopt;
+  }
+  return v.as_double();
+}
+
+}  // namespace
+
+Result<std::optional<OrderedRange>> OrderedRangeFor(const Query& q,
+                                                    const indexing::IndexDefinition& definition,
+                                                    const json::Value& parameters) {
+  using Maybe = std::optional<OrderedRange>;
+  if (q.where == nullptr || q.order_by.size() != 1 || q.distinct || !q.group_by.empty()) {
+    return Maybe();
+  }
+  const OrderBy& order = q.order_by[0];
+  const Expr& e = *q.where;
+  if (order.random || order.descending || !IsDocumentPath(order.field) ||
+      (order.type != OrderType::kLong && order.type != OrderType::kDouble) ||
+      !IsDocumentPath(e.field) || e.field.path != order.field.path ||
+      std::find(definition.fields.begin(), definition.fields.end(), e.field.path) ==
+          definition.fields.end()) {
+    return Maybe();
+  }
+  OrderedRange r;
+  r.path = e.field.path;
+  r.truncate = order.type == OrderType::kLong;
+  const std::string numbers_start(1, indexing::kTermNumber);
+  const std::string numbers_end(1, indexing::kTermNumber + 1);
+  // Term tree keys are term + lower id, and no lower id holds the byte FF, so term + FF is past
+  // every key of that term.
+  if (e.kind == Expr::Kind::kBetween) {
+    ROOKERY_ASSIGN_OR_RETURN(const json::Value* lo, ResolveValue(e.values[0], parameters));
+    ROOKERY_ASSIGN_OR_RETURN(const json::Value* hi, ResolveValue(e.values[1], parameters));
+    const auto a = ExactNumber(*lo), b = ExactNumber(*hi);
+    if (!a || !b) return Maybe();
+    r.lo = indexing::EncodeNumberTerm(*a);
+    r.hi = indexing::EncodeNumberTerm(*b) + "\xFF";
+    return Maybe(std::move(r));
+  }
+  if (e.kind != Expr::Kind::kCompare) return Maybe();
+  ROOKERY_ASSIGN_OR_RETURN(const json::Value* v, ResolveValue(e.values[0], parameters));
+  const auto bound = ExactNumber(*v);
+  if (!bound) return Maybe();
+  const std::string term = indexing::EncodeNumberTerm(*bound);
+  switch (e.op) {
+    case CompareOp::kGt:
+      r.lo = term + "\xFF";
+      r.hi = numbers_end;
+      break;
+    case CompareOp::kGe:
+      r.lo = term;
+      r.hi = numbers_end;
+      break;
+    case CompareOp::kLt:
+      r.lo = numbers_start;
+      r.hi = term;
+      break;
+    case CompareOp::kLe:
+      r.lo = numbers_start;
+      r.hi = term + "\xFF";
+      break;
+    default:
+      return Maybe();
+  }
+  return Maybe(std::move(r));
+}
+
+double DecodeNumberTermKey(std::string_view key) {
+  uint64_t bits = 0;
+  for (size_t i = 1; i < 9 && i < key.size(); ++i)
+    bits = (bits << 8) | static_cast<uint8_t>(key[i]);
+  bits = (bits & (uint64_t{1} << 63)) ? bits & ~(uint64_t{1} << 63) : ~bits;
+  double d;
+  std::memcpy(&d, &bits, sizeof d);
   return d;
 }
 

@@ -31,4 +31,25 @@ Result<std::optional<std::set<std::string>>> Candidates(const Expr& expr,
                                                         const indexing::IndexDefinition& definition,
                                                         const json::Value& parameters);
 
+// A range + sort that an ordered scan of one term tree answers exactly, without loading every
+// match: the where clause is a single numeric range on an indexed path P (`P between a and b`,
+// `P > a`, `>=`, `<`, `<=`; a and b numbers exactly representable as doubles) and the query is
+// ordered by P `as long` or `as double`, ascending, and nothing else. Scanning the term keys
+// [lo, hi) of `terms/P` yields, when the index has no irregular entries at P
+// (IndexSnapshot::IrregularEntries), exactly the matching documents, once each, by value and
+// then lower id. `as long` orders by the values' integer parts (truncated toward zero) with ties
+// kept in lower-id order (the stable sort of the general path), so runs of equal integer parts
+// must be re-sorted by lower id.
+struct OrderedRange {
+  std::string path;
+  std::string lo;                 // first term key (inclusive)
+  std::optional<std::string> hi;  // last term key (exclusive); none: every number above lo
+  bool truncate = false;          // `as long`
+};
+Result<std::optional<OrderedRange>> OrderedRangeFor(const Query& query,
+                                                    const indexing::IndexDefinition& definition,
+                                                    const json::Value& parameters);
+// The number a number term key encodes (the first 9 bytes of a term tree key of a number).
+double DecodeNumberTermKey(std::string_view key);
+
 }  // namespace rookery::query

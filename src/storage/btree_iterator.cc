@@ -1,5 +1,7 @@
 #include "storage/btree_iterator.h"
 
+#include <algorithm>
+
 namespace rookery::storage {
 
 using namespace btree;  // NOLINT: this file implements the btree namespace's iterator
@@ -146,6 +148,24 @@ void TreeIterator::Prev() {
   } else {
     AdvanceLeaf(false);
   }
+}
+
+uint64_t TreeIterator::CountUntil(std::optional<std::string_view> hi) {
+  uint64_t n = 0;
+  while (valid_) {
+    Frame& leaf = stack_.back();
+    const size_t count = EntryCount(leaf.data);
+    if (hi && NodeKey(leaf.data, count - 1).compare(*hi) >= 0) {
+      bool exact = false;
+      const size_t end = std::max(leaf.slot, LeafLowerBound(leaf.data, *hi, &exact));
+      n += end - leaf.slot;
+      leaf.slot = end;  // a key >= hi: the leaf's last key is one
+      return n;
+    }
+    n += count - leaf.slot;
+    AdvanceLeaf(true);
+  }
+  return n;
 }
 
 std::string_view TreeIterator::key() const {

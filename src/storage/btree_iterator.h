@@ -43,6 +43,10 @@ class TreeIterator {
   // The value's size without touching an overflow run.
   uint32_t value_size() const;
   const Status& status() const { return status_; }
+  // Counts the keys from the current one up to, not including, the first key >= hi (to the end
+  // without hi), a whole leaf at a time (one binary search in the last leaf), and leaves the
+  // iterator on that first key >= hi (invalid at the end). 0 when not Valid().
+  uint64_t CountUntil(std::optional<std::string_view> hi);
 
  private:
   struct Frame {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "storage/testing_page_store.h"
@@ -136,6 +137,35 @@ TEST_F(IteratorTest, RangeAndPrefixScans) {
                 return true;
               }).ok());
   EXPECT_EQ(value, ValueOf(50));
+}
+
+TEST_F(IteratorTest, CountUntilCountsWholeLeavesAndStopsOnTheBound) {
+  TreeIterator it(store_, state_);
+  // Every (from, to) pair on a grid crossing many leaves, bounds on and between keys.
+  for (int from = 0; from < 2 * kCount; from += 97) {
+    for (int to = from; to <= 2 * kCount + 1; to += 131) {
+      it.Seek(Key(from));
+      // Keys are 2i for i < kCount: the first at or after `to` is i = ceil(to / 2).
+      const int first = std::min((to + 1) / 2, kCount);
+      ASSERT_EQ(it.CountUntil(Key(to)), static_cast<uint64_t>(first - (from + 1) / 2))
+          << from << " " << to;
+      if (first < kCount) {
+        ASSERT_TRUE(it.Valid());
+        EXPECT_EQ(it.key(), Key(2 * first));
+      } else {
+        EXPECT_FALSE(it.Valid());
+      }
+    }
+  }
+  it.SeekToFirst();
+  EXPECT_EQ(it.CountUntil(std::nullopt), static_cast<uint64_t>(kCount));
+  EXPECT_FALSE(it.Valid());
+  EXPECT_EQ(it.CountUntil(std::nullopt), 0u);
+  it.Seek(Key(10));
+  EXPECT_EQ(it.CountUntil(Key(4)), 0u);  // already past the bound: stays put
+  ASSERT_TRUE(it.Valid());
+  EXPECT_EQ(it.key(), Key(10));
+  EXPECT_TRUE(it.status().ok());
 }
 
 TEST_F(IteratorTest, CorruptPageIsReportedNotFollowed) {
