@@ -344,10 +344,15 @@ Result<std::unique_ptr<Index>> Index::Open(platform::Env& env, std::string dir) 
   return index;
 }
 
-Result<json::Value> Index::ParseForIndexing(std::string_view text) const {
+std::optional<json::Value> Index::ParseForIndexing(const documents::Change& change) {
   json::ParseOptions options;
   options.only_root_keys = &root_keys_;
-  return json::Parse(text, options);
+  auto doc = json::Parse(change.json, options);
+  if (doc.ok()) return std::move(doc).value();
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.map_errors;
+  stats_.last_error = "document '" + change.id + "': " + doc.status().ToString();
+  return std::nullopt;
 }
 
 Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const MapTrees& trees,
@@ -373,13 +378,8 @@ Status Index::ApplyMap(storage::StoreWriteTransaction& txn, const MapTrees& tree
     ROOKERY_RETURN_IF_ERROR(entries->Delete(lower_id).status());
   }
   if (change.deleted) return Status::Ok();
-  auto doc = ParseForIndexing(change.json);
-  if (!doc.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.map_errors;
-    stats_.last_error = "document '" + change.id + "': " + doc.status().ToString();
-    return Status::Ok();
-  }
+  auto doc = ParseForIndexing(change);
+  if (!doc) return Status::Ok();  // counted as a map error
   std::vector<json::Member> fields;
   fields.reserve(definition_.fields.size());
   std::vector<std::string> terms;
@@ -450,13 +450,8 @@ Status Index::ApplyMapReduce(storage::StoreWriteTransaction& txn, const document
     ROOKERY_RETURN_IF_ERROR(entries->Delete(lower_id).status());
   }
   if (change.deleted) return Status::Ok();
-  auto doc = ParseForIndexing(change.json);
-  if (!doc.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.map_errors;
-    stats_.last_error = "document '" + change.id + "': " + doc.status().ToString();
-    return Status::Ok();
-  }
+  auto doc = ParseForIndexing(change);
+  if (!doc) return Status::Ok();  // counted as a map error
   std::vector<json::Value> keys;
   for (const std::string& path : definition_.group_by)
     keys.push_back(GroupValue(Collect(*doc, path)));

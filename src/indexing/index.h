@@ -128,8 +128,9 @@ class Index {
  private:
   Index(platform::Env& env, std::string dir, std::unique_ptr<storage::Store> store,
         IndexDefinition definition);
-  // Parses only the root members the definition's paths start with.
-  Result<json::Value> ParseForIndexing(std::string_view text) const;
+  // Parses only the root members the definition's paths start with; a document that does not
+  // parse is counted as a map error (nullopt) and left out of the index.
+  std::optional<json::Value> ParseForIndexing(const documents::Change& change);
   // The trees a kAutoMap batch writes, opened once per batch: `terms[i]` is the term tree of
   // definition_.fields[i].
   struct MapTrees {
