@@ -1,16 +1,13 @@
 #include "bench/query_workload.h"
 
-#include <sys/resource.h>
-
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <numeric>
-#include <thread>
 
 #include "bench/bench_util.h"
 #include "bench/process.h"
+#include "bench/timed_pass.h"
 #include "bench/workload_data.h"
 
 namespace rookery::bench {
@@ -20,21 +17,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kMetadataTail = ",\"@metadata\":{\"@collection\":\"Docs\"}}";
 constexpr size_t kChecks = 20;  // queries of each kind checked in full before timing
-
-double SelfCpuSeconds() {
-  rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-// The q-quantile of the values (reorders them).
-double Quantile(std::vector<float>& v, double q) {
-  if (v.empty()) return 0;
-  const size_t k = std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
 
 uint64_t Groups(uint64_t n) {
   return (n + 9) / 10;
@@ -120,46 +102,18 @@ Status Pass(DocSystem& system, QueryDriver& driver, unsigned connections, uint64
     ROOKERY_ASSIGN_OR_RETURN(std::unique_ptr<QueryClient> client, driver.Connect());
     clients.push_back(std::move(client));
   }
-  std::vector<std::vector<float>> latencies(connections);
-  std::vector<Status> errors(connections);
-  std::vector<uint64_t> bytes(connections, 0);
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (unsigned c = 0; c < connections; ++c) {
-    threads.emplace_back([&, c] {
-      const uint64_t begin = count * c / connections, end = count * (c + 1) / connections;
-      latencies[c].reserve(end - begin);
-      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-      for (uint64_t k = begin; k < end; ++k) {
-        size_t n = 0;
-        const auto t0 = Clock::now();
-        Status s = query(*clients[c], k, &n);
-        latencies[c].push_back(std::chrono::duration<float, std::micro>(Clock::now() - t0).count());
-        if (!s.ok()) {
-          errors[c] = s;
-          return;
-        }
-        bytes[c] += n;
-      }
-    });
-  }
-  const double server0 = ProcessTreeCpuSeconds(system.pid());
-  const double client0 = SelfCpuSeconds();
-  const auto t0 = Clock::now();
-  go.store(true, std::memory_order_release);
-  for (auto& t : threads) t.join();
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  PassResult pass;
+  ROOKERY_RETURN_IF_ERROR(TimedPass(
+      system.pid(), connections, count,
+      [&](unsigned c, uint64_t k, size_t* n) { return query(*clients[c], k, n); }, &pass));
   const double n = static_cast<double>(count);
-  out->server_cpu_us = (ProcessTreeCpuSeconds(system.pid()) - server0) * 1e6 / n;
-  out->client_cpu_us = (SelfCpuSeconds() - client0) * 1e6 / n;
+  out->server_cpu_us = pass.server_cpu_seconds * 1e6 / n;
+  out->client_cpu_us = pass.client_cpu_seconds * 1e6 / n;
   out->loadavg = LoadAverage();
-  for (const Status& s : errors) ROOKERY_RETURN_IF_ERROR(s);
-  std::vector<float> all;
-  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  out->rate = n / seconds;
-  out->p50_us = Quantile(all, 0.50);
-  out->p99_us = Quantile(all, 0.99);
-  *bytes_per_query = static_cast<double>(std::accumulate(bytes.begin(), bytes.end(), 0ull)) / n;
+  out->rate = n / pass.seconds;
+  out->p50_us = Quantile(pass.latencies_us, 0.50);
+  out->p99_us = Quantile(pass.latencies_us, 0.99);
+  *bytes_per_query = static_cast<double>(pass.bytes) / n;
   return Status::Ok();
 }
 
