@@ -1,0 +1,269 @@
+#include "js/v8_program.h"
+
+#include <utility>
+
+#include "js/v8_convert.h"
+#include "json/text.h"
+
+namespace rookery::js::internal {
+namespace {
+
+v8::Local<v8::String> Literal(v8::Isolate* isolate, const char* text) {
+  return v8::String::NewFromUtf8(isolate, text).ToLocalChecked();
+}
+
+}  // namespace
+
+V8IndexProgram::~V8IndexProgram() {
+  v8::Locker locker(runtime_->isolate());
+  v8::Isolate::Scope scope(runtime_->isolate());
+  for (CollectionMaps& maps : maps_) maps.fns.Reset();
+  entries_.Reset();
+  context_.Reset();
+}
+
+v8::Local<v8::Function> V8IndexProgram::Entry(const char* name) {
+  v8::Isolate* isolate = runtime_->isolate();
+  v8::Local<v8::Context> context = context_.Get(isolate);
+  return entries_.Get(isolate)
+      ->Get(context, Literal(isolate, name))
+      .ToLocalChecked()
+      .As<v8::Function>();
+}
+
+Status V8IndexProgram::Init(const IndexScript& script) {
+  v8::Isolate* isolate = runtime_->isolate();
+  CallScope call(runtime_);
+  v8::Local<v8::Context> context = v8::Context::New(isolate);
+  context_.Reset(isolate, context);
+  v8::Context::Scope context_scope(context);
+
+  ROOKERY_ASSIGN_OR_RETURN(v8::Local<v8::Value> entries,
+                           RunSource(runtime_, context, kPrelude, "rookery-prelude"));
+  entries_.Reset(isolate, entries.As<v8::Object>());
+  v8::Local<v8::Function> load;
+  if (!v8::Function::New(context, &V8IndexProgram::Load, v8::External::New(isolate, this))
+           .ToLocal(&load) ||
+      context->Global()->Set(context, Literal(isolate, "load"), load).IsNothing()) {
+    return Status::Internal("could not install load() in a JavaScript context");
+  }
+
+  v8::Local<v8::Object> definition = entries.As<v8::Object>()
+                                         ->Get(context, Literal(isolate, "definition"))
+                                         .ToLocalChecked()
+                                         .As<v8::Object>();
+  v8::Local<v8::Array> maps =
+      definition->Get(context, Literal(isolate, "maps")).ToLocalChecked().As<v8::Array>();
+  if (script.maps.empty()) return Status::InvalidArgument("an index needs at least one map");
+  for (size_t i = 0; i < script.maps.size(); ++i) {
+    const std::string name = "Maps[" + std::to_string(i) + "]";
+    const uint32_t before = maps->Length();
+    ROOKERY_ASSIGN_OR_RETURN(v8::Local<v8::Value> ignored,
+                             RunSource(runtime_, context, script.maps[i], name));
+    (void)ignored;
+    if (maps->Length() == before) {
+      return Status::InvalidArgument(name + " defines no map: it must call map('Collection', fn)");
+    }
+  }
+  for (uint32_t i = 0; i < maps->Length(); ++i) {
+    v8::Local<v8::Object> map = maps->Get(context, i).ToLocalChecked().As<v8::Object>();
+    const std::string collection =
+        ToUtf8(isolate, map->Get(context, Literal(isolate, "collection")).ToLocalChecked());
+    v8::Local<v8::Value> fn = map->Get(context, Literal(isolate, "fn")).ToLocalChecked();
+    CollectionMaps* target = const_cast<CollectionMaps*>(Find(collection));
+    if (target == nullptr) {
+      maps_.push_back(CollectionMaps{collection, "map of '" + collection + "'", {}});
+      maps_.back().fns.Reset(isolate, v8::Array::New(isolate));
+      collections_.push_back(collection);
+      target = &maps_.back();
+    }
+    v8::Local<v8::Array> fns = target->fns.Get(isolate);
+    if (fns->Set(context, fns->Length(), fn).IsNothing()) {
+      return Status::Internal("could not register a map function");
+    }
+  }
+
+  if (!script.reduce.empty()) {
+    ROOKERY_ASSIGN_OR_RETURN(v8::Local<v8::Value> ignored,
+                             RunSource(runtime_, context, script.reduce, "Reduce"));
+    (void)ignored;
+    v8::Local<v8::Value> reduce =
+        definition->Get(context, Literal(isolate, "reduce")).ToLocalChecked();
+    if (!reduce->IsObject() || !reduce.As<v8::Object>()
+                                    ->Get(context, Literal(isolate, "aggregateBy"))
+                                    .ToLocalChecked()
+                                    ->IsFunction()) {
+      return Status::InvalidArgument(
+          "Reduce must be groupBy(x => key).aggregate(g => result), e.g. groupBy(x => "
+          "x.Company).aggregate(g => ({ Company: g.key, Count: g.values.length }))");
+    }
+    has_reduce_ = true;
+  }
+  return Status::Ok();
+}
+
+const V8IndexProgram::CollectionMaps* V8IndexProgram::Find(std::string_view collection) const {
+  for (const CollectionMaps& maps : maps_) {
+    if (json::EqualsLowerInvariant(maps.name, collection)) return &maps;
+  }
+  return nullptr;
+}
+
+void V8IndexProgram::Load(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* self = static_cast<V8IndexProgram*>(info.Data().As<v8::External>()->Value());
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  if (info.Length() != 2) {
+    isolate->ThrowException(v8::Exception::TypeError(
+        Literal(isolate,
+                "load(id, collection) expects two arguments: the document id and its collection")));
+    return;
+  }
+  if (info[0]->IsNullOrUndefined()) return;  // RavenDB: load(null, ...) is undefined
+  if (!info[0]->IsString() || !info[1]->IsString()) {
+    isolate->ThrowException(
+        v8::Exception::TypeError(Literal(isolate, "load(id, collection) expects two strings")));
+    return;
+  }
+  info.GetReturnValue().SetNull();
+  if (self->source_ == nullptr) return;
+  LoadedReference reference{ToUtf8(isolate, info[0]), ToUtf8(isolate, info[1]), false};
+  Result<std::optional<std::string>> loaded =
+      self->source_->Load(reference.id, reference.collection);
+  if (!loaded.ok()) {
+    // Reported by RunMap in place of whatever the script makes of this exception.
+    self->load_error_ = loaded.status();
+    isolate->ThrowException(v8::Exception::Error(Literal(isolate, "load() failed")));
+    return;
+  }
+  reference.found = loaded->has_value();
+  bool seen = false;
+  for (const LoadedReference& r : *self->references_) seen = seen || r == reference;
+  if (!seen) self->references_->push_back(reference);
+  if (!reference.found) return;
+  v8::Local<v8::String> text;
+  v8::Local<v8::Value> doc;
+  if (!ToV8String(isolate, **loaded).ToLocal(&text) ||
+      !v8::JSON::Parse(context, text).ToLocal(&doc)) {
+    return;  // the exception (invalid JSON) propagates to the script
+  }
+  v8::Local<v8::Value> args[] = {doc, info[0]};
+  v8::Local<v8::Value> tagged;
+  if (self->Entry("tag")->Call(context, v8::Undefined(isolate), 2, args).ToLocal(&tagged)) {
+    info.GetReturnValue().Set(tagged);
+  }
+}
+
+Result<std::string> V8IndexProgram::CallText(v8::Local<v8::Function> fn, int argc,
+                                             v8::Local<v8::Value>* argv, std::string_view what) {
+  v8::Isolate* isolate = runtime_->isolate();
+  v8::Local<v8::Context> context = context_.Get(isolate);
+  v8::TryCatch try_catch(isolate);
+  runtime_->BeginCall();
+  v8::Local<v8::Value> result;
+  const bool ok = fn->Call(context, v8::Undefined(isolate), argc, argv).ToLocal(&result);
+  ROOKERY_RETURN_IF_ERROR(runtime_->EndCall(try_catch, !ok, what));
+  return ToUtf8(isolate, result);
+}
+
+Result<MapOutput> V8IndexProgram::RunMap(const MapInput& input, DocumentSource* source) {
+  v8::Isolate* isolate = runtime_->isolate();
+  CallScope call(runtime_);
+  v8::Local<v8::Context> context = context_.Get(isolate);
+  v8::Context::Scope context_scope(context);
+  MapOutput output;
+  const CollectionMaps* maps = Find(input.collection);
+  if (maps == nullptr) return output;
+  v8::Local<v8::String> text;
+  v8::Local<v8::String> id;
+  if (!ToV8String(isolate, input.json).ToLocal(&text) ||
+      !ToV8String(isolate, input.id).ToLocal(&id)) {
+    return Status::InvalidArgument("document '" + std::string(input.id) + "' is too large");
+  }
+  v8::Local<v8::Value> argv[] = {maps->fns.Get(isolate), text, id};
+  source_ = source;
+  references_ = &output.references;
+  load_error_ = Status::Ok();
+  Result<std::string> json = CallText(Entry("runMap"), 3, argv, maps->what);
+  source_ = nullptr;
+  references_ = nullptr;
+  if (!load_error_.ok()) return std::move(load_error_);
+  if (!json.ok()) return json.status();
+  if (json->empty()) return output;
+  ROOKERY_ASSIGN_OR_RETURN(json::Value entries, json::Parse(*json));
+  NormalizeNumbers(&entries);
+  output.entries = std::move(entries.items());
+  return output;
+}
+
+Result<MapOutput> V8IndexProgram::RunMapObjects(std::string_view collection,
+                                                const json::Value& doc) {
+  v8::Isolate* isolate = runtime_->isolate();
+  CallScope call(runtime_);
+  v8::Local<v8::Context> context = context_.Get(isolate);
+  v8::Context::Scope context_scope(context);
+  MapOutput output;
+  const CollectionMaps* maps = Find(collection);
+  if (maps == nullptr) return output;
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Value> argv[2] = {maps->fns.Get(isolate), {}};
+  if (!ToV8(isolate, context, doc).ToLocal(&argv[1])) {
+    return Status::InvalidArgument("the document could not be built in JavaScript");
+  }
+  runtime_->BeginCall();
+  v8::Local<v8::Value> result;
+  const bool ok =
+      Entry("runMapObject")->Call(context, v8::Undefined(isolate), 2, argv).ToLocal(&result);
+  ROOKERY_RETURN_IF_ERROR(runtime_->EndCall(try_catch, !ok, maps->what));
+  ROOKERY_ASSIGN_OR_RETURN(json::Value entries, FromV8(isolate, context, result));
+  output.entries = std::move(entries.items());
+  return output;
+}
+
+Result<json::Value> V8IndexProgram::ReduceKey(const json::Value& entry) {
+  if (!has_reduce_) return Status::InvalidArgument("the index has no reduce");
+  v8::Isolate* isolate = runtime_->isolate();
+  CallScope call(runtime_);
+  v8::Local<v8::Context> context = context_.Get(isolate);
+  v8::Context::Scope context_scope(context);
+  v8::Local<v8::Value> argv[1];
+  if (!ToV8String(isolate, json::Serialize(entry)).ToLocal(&argv[0])) {
+    return Status::InvalidArgument("a map entry is too large");
+  }
+  ROOKERY_ASSIGN_OR_RETURN(std::string text, CallText(Entry("runKey"), 1, argv, "groupBy key"));
+  ROOKERY_ASSIGN_OR_RETURN(json::Value key, json::Parse(text));
+  NormalizeNumbers(&key);
+  return key;
+}
+
+Result<std::vector<json::Value>> V8IndexProgram::RunReduce(const std::vector<json::Value>& values) {
+  if (!has_reduce_) return Status::InvalidArgument("the index has no reduce");
+  if (values.empty()) return Status::InvalidArgument("reduce needs at least one value");
+  v8::Isolate* isolate = runtime_->isolate();
+  CallScope call(runtime_);
+  v8::Local<v8::Context> context = context_.Get(isolate);
+  v8::Context::Scope context_scope(context);
+  std::string text = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) text += ',';
+    json::SerializeTo(values[i], &text);
+  }
+  text += ']';
+  v8::Local<v8::Value> argv[1];
+  if (!ToV8String(isolate, text).ToLocal(&argv[0])) {
+    return Status::InvalidArgument("a reduce group is too large");
+  }
+  ROOKERY_ASSIGN_OR_RETURN(std::string json, CallText(Entry("runReduce"), 1, argv, "reduce"));
+  ROOKERY_ASSIGN_OR_RETURN(json::Value results, json::Parse(json));
+  NormalizeNumbers(&results);
+  return std::move(results.items());
+}
+
+Result<std::unique_ptr<IndexProgram>> CompileProgram(V8Runtime* runtime,
+                                                     const IndexScript& script) {
+  auto program = std::make_unique<V8IndexProgram>(runtime);
+  ROOKERY_RETURN_IF_ERROR(program->Init(script));
+  return std::unique_ptr<IndexProgram>(std::move(program));
+}
+
+}  // namespace rookery::js::internal
