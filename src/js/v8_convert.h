@@ -27,7 +27,7 @@ json::Value NumberValue(double d);
 // the JavaScript number held.
 void NormalizeNumbers(json::Value* value);
 
-// Fails (kInvalidArgument) on cycles, nesting deeper than json::kMaxParseDepth, BigInt values
+// Fails (kInvalidArgument) on cycles, nesting deeper than 512 levels, BigInt values
 // outside int64, or a getter that throws (the exception stays pending in the caller's TryCatch).
 Result<json::Value> FromV8(v8::Isolate* isolate, v8::Local<v8::Context> context,
                            v8::Local<v8::Value> value);

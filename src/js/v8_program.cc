@@ -18,17 +18,8 @@ V8IndexProgram::~V8IndexProgram() {
   v8::Locker locker(runtime_->isolate());
   v8::Isolate::Scope scope(runtime_->isolate());
   for (CollectionMaps& maps : maps_) maps.fns.Reset();
-  entries_.Reset();
+  for (v8::Global<v8::Function>& entry : entry_points_) entry.Reset();
   context_.Reset();
-}
-
-v8::Local<v8::Function> V8IndexProgram::Entry(const char* name) {
-  v8::Isolate* isolate = runtime_->isolate();
-  v8::Local<v8::Context> context = context_.Get(isolate);
-  return entries_.Get(isolate)
-      ->Get(context, Literal(isolate, name))
-      .ToLocalChecked()
-      .As<v8::Function>();
 }
 
 Status V8IndexProgram::Init(const IndexScript& script) {
@@ -40,7 +31,13 @@ Status V8IndexProgram::Init(const IndexScript& script) {
 
   ROOKERY_ASSIGN_OR_RETURN(v8::Local<v8::Value> entries,
                            RunSource(runtime_, context, kPrelude, "rookery-prelude"));
-  entries_.Reset(isolate, entries.As<v8::Object>());
+  const char* const names[kEntryPoints] = {"tag", "runMap", "runMapObject", "runKey", "runReduce"};
+  for (int i = 0; i < kEntryPoints; ++i) {
+    entry_points_[i].Reset(isolate, entries.As<v8::Object>()
+                                        ->Get(context, Literal(isolate, names[i]))
+                                        .ToLocalChecked()
+                                        .As<v8::Function>());
+  }
   v8::Local<v8::Function> load;
   if (!v8::Function::New(context, &V8IndexProgram::Load, v8::External::New(isolate, this))
            .ToLocal(&load) ||
@@ -149,7 +146,7 @@ void V8IndexProgram::Load(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   v8::Local<v8::Value> args[] = {doc, info[0]};
   v8::Local<v8::Value> tagged;
-  if (self->Entry("tag")->Call(context, v8::Undefined(isolate), 2, args).ToLocal(&tagged)) {
+  if (self->Entry(kTag)->Call(context, v8::Undefined(isolate), 2, args).ToLocal(&tagged)) {
     info.GetReturnValue().Set(tagged);
   }
 }
@@ -184,7 +181,7 @@ Result<MapOutput> V8IndexProgram::RunMap(const MapInput& input, DocumentSource* 
   source_ = source;
   references_ = &output.references;
   load_error_ = Status::Ok();
-  Result<std::string> json = CallText(Entry("runMap"), 3, argv, maps->what);
+  Result<std::string> json = CallText(Entry(kRunMap), 3, argv, maps->what);
   source_ = nullptr;
   references_ = nullptr;
   if (!load_error_.ok()) return std::move(load_error_);
@@ -213,7 +210,7 @@ Result<MapOutput> V8IndexProgram::RunMapObjects(std::string_view collection,
   runtime_->BeginCall();
   v8::Local<v8::Value> result;
   const bool ok =
-      Entry("runMapObject")->Call(context, v8::Undefined(isolate), 2, argv).ToLocal(&result);
+      Entry(kRunMapObject)->Call(context, v8::Undefined(isolate), 2, argv).ToLocal(&result);
   ROOKERY_RETURN_IF_ERROR(runtime_->EndCall(try_catch, !ok, maps->what));
   ROOKERY_ASSIGN_OR_RETURN(json::Value entries, FromV8(isolate, context, result));
   output.entries = std::move(entries.items());
@@ -230,7 +227,7 @@ Result<json::Value> V8IndexProgram::ReduceKey(const json::Value& entry) {
   if (!ToV8String(isolate, json::Serialize(entry)).ToLocal(&argv[0])) {
     return Status::InvalidArgument("a map entry is too large");
   }
-  ROOKERY_ASSIGN_OR_RETURN(std::string text, CallText(Entry("runKey"), 1, argv, "groupBy key"));
+  ROOKERY_ASSIGN_OR_RETURN(std::string text, CallText(Entry(kRunKey), 1, argv, "groupBy key"));
   ROOKERY_ASSIGN_OR_RETURN(json::Value key, json::Parse(text));
   NormalizeNumbers(&key);
   return key;
@@ -253,7 +250,7 @@ Result<std::vector<json::Value>> V8IndexProgram::RunReduce(const std::vector<jso
   if (!ToV8String(isolate, text).ToLocal(&argv[0])) {
     return Status::InvalidArgument("a reduce group is too large");
   }
-  ROOKERY_ASSIGN_OR_RETURN(std::string json, CallText(Entry("runReduce"), 1, argv, "reduce"));
+  ROOKERY_ASSIGN_OR_RETURN(std::string json, CallText(Entry(kRunReduce), 1, argv, "reduce"));
   ROOKERY_ASSIGN_OR_RETURN(json::Value results, json::Parse(json));
   NormalizeNumbers(&results);
   return std::move(results.items());

@@ -37,14 +37,17 @@ class V8IndexProgram final : public IndexProgram {
 
   static void Load(const v8::FunctionCallbackInfo<v8::Value>& info);
   const CollectionMaps* Find(std::string_view collection) const;
-  v8::Local<v8::Function> Entry(const char* name);
+  enum EntryPoint { kTag, kRunMap, kRunMapObject, kRunKey, kRunReduce, kEntryPoints };
+  v8::Local<v8::Function> Entry(EntryPoint which) {
+    return entry_points_[which].Get(runtime_->isolate());
+  }
   // Calls an entry point with JSON text arguments and parses its JSON text result ("" = none).
   Result<std::string> CallText(v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
                                std::string_view what);
 
   V8Runtime* runtime_;
   v8::Global<v8::Context> context_;
-  v8::Global<v8::Object> entries_;  // the prelude's entry points
+  v8::Global<v8::Function> entry_points_[kEntryPoints];  // the prelude's, looked up once
   std::vector<CollectionMaps> maps_;
   std::vector<std::string> collections_;
   bool has_reduce_ = false;

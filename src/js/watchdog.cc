@@ -23,7 +23,7 @@ void Watchdog::Arm(std::chrono::milliseconds limit) {
   // The deadline is a wall-clock budget: the steady clock is the right clock for an interval and
   // is not a clock read the storage or documents layers would route through Env.
   deadline_ = std::chrono::steady_clock::now() + limit;
-  cv_.notify_one();
+  if (armed_ && deadline_ < sleeping_until_) cv_.notify_one();
 }
 
 bool Watchdog::Disarm() {
@@ -36,11 +36,13 @@ void Watchdog::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     if (!armed_) {
+      sleeping_until_ = std::chrono::steady_clock::time_point::max();
       cv_.wait(lock);
       continue;
     }
-    if (cv_.wait_until(lock, deadline_) == std::cv_status::timeout && armed_ &&
-        std::chrono::steady_clock::now() >= deadline_) {
+    sleeping_until_ = deadline_;
+    cv_.wait_until(lock, sleeping_until_);
+    if (armed_ && std::chrono::steady_clock::now() >= deadline_) {
       armed_ = false;
       fired_ = true;
       on_expire_();

@@ -40,6 +40,11 @@ class Watchdog {
   bool fired_ = false;
   bool stop_ = false;
   std::chrono::steady_clock::time_point deadline_;
+  // What the watchdog thread sleeps until (max when idle). Arm wakes it only for an earlier
+  // deadline, so arming around every call of a steady stream of calls costs no thread switch: the
+  // thread wakes at the old deadline, finds the new one later and sleeps again.
+  std::chrono::steady_clock::time_point sleeping_until_ =
+      std::chrono::steady_clock::time_point::max();
   std::thread thread_;  // last: started once the fields above exist
 };
 
