@@ -234,6 +234,10 @@ Status HandleGetRecord(ServerContext& context, const HttpRequest& req, HttpRespo
     auto topology = json::Parse(w.str());
     if (topology.ok()) out.Set("Topology", std::move(*topology->Find("Topology")));
   }
+  // The revisions configuration lives in the database's own storage (docs/formats/revisions.md).
+  ROOKERY_ASSIGN_OR_RETURN(auto db, context.registry->Get(name));
+  ROOKERY_ASSIGN_OR_RETURN(std::optional<json::Value> revisions, db->RevisionsConfigJson());
+  if (revisions) out.Set("Revisions", std::move(*revisions));
   SetJson(res, 200, json::Serialize(out));
   return Status::Ok();
 }
