@@ -25,6 +25,28 @@ class ManualClockEnv final : public platform::EnvWrapper {
   std::unique_ptr<platform::Env> owned_;
 };
 
+// Every live document: id -> JSON without the metadata the server rewrites on each write, so two
+// snapshots compare document content.
+inline std::map<std::string, std::string> ContentSnapshot(Database& db) {
+  std::map<std::string, std::string> out;
+  StartsWithQuery q;
+  q.page_size = 1u << 30;
+  auto docs = db.GetStartingWith(q);
+  EXPECT_TRUE(docs.ok()) << docs.status().ToString();
+  if (!docs.ok()) return out;
+  for (const Document& d : *docs) {
+    auto v = json::Parse(d.json);
+    EXPECT_TRUE(v.ok());
+    if (json::Value* m = v->Find("@metadata")) {
+      for (std::string_view k : {"@id", "@change-vector", "@last-modified", "@flags"}) {
+        m->Remove(k);
+      }
+    }
+    out[d.id] = json::Serialize(*v);
+  }
+  return out;
+}
+
 class RevisionsTest : public DatabaseTest {
  protected:
   void SetUp() override {
@@ -50,26 +72,7 @@ class RevisionsTest : public DatabaseTest {
     const json::Value* f = v->Find(key);
     return f != nullptr ? json::Serialize(*f) : std::string();
   }
-  // Every live document: id -> JSON without the metadata the server rewrites on each write.
-  std::map<std::string, std::string> Snapshot() {
-    std::map<std::string, std::string> out;
-    StartsWithQuery q;
-    q.page_size = 1u << 30;
-    auto docs = db_->GetStartingWith(q);
-    EXPECT_TRUE(docs.ok()) << docs.status().ToString();
-    if (!docs.ok()) return out;
-    for (const Document& d : *docs) {
-      auto v = json::Parse(d.json);
-      EXPECT_TRUE(v.ok());
-      if (json::Value* m = v->Find("@metadata")) {
-        for (std::string_view k : {"@id", "@change-vector", "@last-modified", "@flags"}) {
-          m->Remove(k);
-        }
-      }
-      out[d.id] = json::Serialize(*v);
-    }
-    return out;
-  }
+  std::map<std::string, std::string> Snapshot() { return ContentSnapshot(*db_); }
 
   ManualClockEnv* clock_ = nullptr;
 };
