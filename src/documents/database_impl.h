@@ -3,7 +3,8 @@
 //
 // Split by concern: database.cc (open, reads, stats), write_context.cc (one merged storage
 // transaction with cached trees and the etag counter), document_store.cc (PUT and DELETE),
-// starts_with.cc (prefix listing), hilo.cc (HiLo ranges).
+// starts_with.cc (prefix listing), hilo.cc (HiLo ranges), revisions_config.cc,
+// revisions_store.cc, revisions_read.cc and revert.cc (revisions, docs/design/revisions.md).
 #pragma once
 
 #include <atomic>

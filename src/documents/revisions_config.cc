@@ -107,7 +107,10 @@ Result<RevisionsConfig> ParseRevisionsConfig(const json::Value& value) {
                                    std::string(json::TypeDescription(value.type())));
   }
   RevisionsConfig config;
-  if (const json::Value* d = value.Find("Default"); d && !d->is_null()) {
+  // "DefaultConfig": what the Node client's create-database call sends for the default.
+  const json::Value* d = value.Find("Default");
+  if (d == nullptr) d = value.Find("DefaultConfig");
+  if (d != nullptr && !d->is_null()) {
     ROOKERY_ASSIGN_OR_RETURN(config.default_config, ParseCollection(*d, "Default"));
   }
   if (const json::Value* cs = value.Find("Collections"); cs && !cs->is_null()) {

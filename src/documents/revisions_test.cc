@@ -37,6 +37,11 @@ TEST(RevisionsConfigTest, RefusesBadValuesNamingTheMember) {
     EXPECT_EQ(c.status().code(), Code::kInvalidArgument) << bad;
   }
   EXPECT_TRUE(ParseRevisionsConfig(J(R"({"Default":null})")).ok());
+  // The Node client's create-database call names the default "DefaultConfig".
+  auto alias = ParseRevisionsConfig(J(R"({"DefaultConfig":{"MinimumRevisionsToKeep":2}})"));
+  ASSERT_TRUE(alias.ok());
+  ASSERT_NE(alias->For("any"), nullptr);
+  EXPECT_EQ(alias->For("any")->minimum_revisions_to_keep, 2u);
   EXPECT_EQ(ParseRevisionsConfig(J("{}"))->For("users"), nullptr);
 }
 

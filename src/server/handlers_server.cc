@@ -170,7 +170,17 @@ Status HandleCreateDatabase(ServerContext& context, const HttpRequest& req, Http
                                    "' but the record's DatabaseName is '" + body_name->as_string() +
                                    "'");
   }
+  // A revisions configuration in the record (the client's `revisions`) is checked before the
+  // database exists and then stored in the database itself, like POST /admin/revisions/config.
+  std::optional<documents::RevisionsConfig> revisions;
+  if (const json::Value* r = record.Find("Revisions"); r != nullptr && !r->is_null()) {
+    ROOKERY_ASSIGN_OR_RETURN(revisions, documents::ParseRevisionsConfig(*r));
+  }
   ROOKERY_RETURN_IF_ERROR(context.registry->Create(name, std::move(record)));
+  if (revisions) {
+    ROOKERY_ASSIGN_OR_RETURN(auto db, context.registry->Get(name));
+    ROOKERY_RETURN_IF_ERROR(db->ConfigureRevisions(*revisions));
+  }
   json::JsonWriter w;
   w.BeginObject();
   w.Field("RaftCommandIndex", context.registry->NextCommandIndex());

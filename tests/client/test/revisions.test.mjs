@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import {
   DocumentStore, CreateDatabaseOperation, ConfigureRevisionsOperation, RevisionsConfiguration,
   RevisionsCollectionConfiguration, GetRevisionsBinEntryCommand, GetDatabaseRecordOperation,
-  GetStatisticsOperation,
+  GetStatisticsOperation, DeleteDatabasesOperation,
 } from "ravendb";
 import { startServer, newDatabase, tempDir } from "./server.mjs";
 
@@ -47,6 +47,28 @@ test("configuration is stored and shown in the database record", async () => {
     assert.equal(orders.minimumRevisionsToKeep, 3);
   } finally {
     await db.dispose();
+  }
+});
+
+test("revisions in the create-database record are applied", async () => {
+  const name = `revcreate_${process.pid}`;
+  const store = new DocumentStore(server.url, name);
+  store.initialize();
+  try {
+    const config = new RevisionsConfiguration();
+    const d = new RevisionsCollectionConfiguration();
+    d.minimumRevisionsToKeep = 2;
+    config.defaultConfig = d;
+    await store.maintenance.server.send(new CreateDatabaseOperation({ databaseName: name, revisions: config }));
+    for (const age of [1, 2, 3]) {
+      const s = store.openSession();
+      await s.store(new User("c", age), "users/c");
+      await s.saveChanges();
+    }
+    assert.equal(await store.openSession().advanced.revisions.getCountFor("users/c"), 2);
+  } finally {
+    await store.maintenance.server.send(new DeleteDatabasesOperation({ databaseNames: [name], hardDelete: true }));
+    store.dispose();
   }
 });
 
