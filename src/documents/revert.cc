@@ -71,6 +71,7 @@ Result<Decision> Decide(RevertTrees& t, const std::string& lower_id, uint64_t st
   // The id's newest revision at or before the point, and whether its oldest one created it.
   bool found = false;
   bool target_deleted = false;
+  std::string target_change_vector;
   bool oldest_created = false;
   const std::string prefix = layout::RevisionIdPrefix(lower_id);
   storage::TreeIterator it = t.txn->Iterate(t.revisions);
@@ -85,6 +86,7 @@ Result<Decision> Decide(RevertTrees& t, const std::string& lower_id, uint64_t st
       target_deleted = r.is_delete();
       d.collection = std::string(r.doc.collection);
       d.json = std::string(r.doc.json);
+      target_change_vector = std::string(r.doc.change_vector);
       break;
     }
   }
@@ -105,6 +107,8 @@ Result<Decision> Decide(RevertTrees& t, const std::string& lower_id, uint64_t st
   if (live) {
     if (!EqualsIgnoreCase(current.collection, d.collection)) {
       d.live_in_other_collection = true;
+    } else if (current.change_vector == target_change_vector) {
+      return d;  // kUnchanged: the live document is the target version itself
     } else {
       ROOKERY_ASSIGN_OR_RETURN(json::Value now_content, Content(current.json));
       ROOKERY_ASSIGN_OR_RETURN(json::Value then_content, Content(d.json));
