@@ -132,6 +132,12 @@ Result<documents::RevertRequest> ReadRevertBody(const json::Value& body) {
   r.window_micros = window_seconds * 1000000;
   ROOKERY_ASSIGN_OR_RETURN(const json::Value* collections,
                            OptionalMember(body, "Collections", json::Type::kArray, kWhat));
+  // Older clients send the list with ApplyToSpecifiedCollectionsOnly, which must be true for it
+  // to count.
+  ROOKERY_ASSIGN_OR_RETURN(
+      const json::Value* only,
+      OptionalMember(body, "ApplyToSpecifiedCollectionsOnly", json::Type::kBool, kWhat));
+  if (only != nullptr && !only->as_bool()) collections = nullptr;
   if (collections != nullptr) {
     for (const json::Value& c : collections->items()) {
       if (!c.is_string() || c.as_string().empty()) {
