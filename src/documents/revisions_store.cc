@@ -61,24 +61,35 @@ Status StoreRevision(WriteContext& ctx, std::string_view lower_id, uint8_t kind,
 }
 
 // Drops the oldest revisions the configuration no longer asks to keep (never the newest one,
-// which the current write just stored).
+// which the current write just stored). Reads only the revisions it drops (plus one), after
+// counting the id's revisions a leaf at a time.
 Status Trim(WriteContext& ctx, std::string_view lower_id, const CollectionRevisionsConfig& config,
             uint64_t now) {
   const auto& count = config.minimum_revisions_to_keep;
   const auto& age = config.minimum_revision_age_micros;
   if (!count && !age) return Status::Ok();
-  ROOKERY_ASSIGN_OR_RETURN(std::vector<RevisionEntry> all, ListRevisions(ctx, lower_id));
-  uint64_t left = all.size();
-  uint64_t removed = 0;
-  const uint64_t limit = config.maximum_revisions_to_delete_upon_update.value_or(UINT64_MAX);
-  for (size_t i = 0; i + 1 < all.size() && removed < limit; ++i) {
-    if (count && left <= *count) break;
-    // With an age, a revision younger than it stays (and so do all newer ones).
-    if (age && all[i].last_modified + *age > now) break;
-    ROOKERY_RETURN_IF_ERROR(RemoveRevision(ctx, all[i]));
-    --left;
-    ++removed;
+  const std::string prefix = layout::RevisionIdPrefix(lower_id);
+  const std::string end = prefix + std::string(9, '\xff');  // above every key of the id
+  std::vector<RevisionEntry> drop;
+  {
+    storage::TreeIterator it = ctx.txn().Iterate(ctx.revisions);
+    it.Seek(prefix);
+    const uint64_t total = it.CountUntil(std::string_view(end));
+    ROOKERY_RETURN_IF_ERROR(it.status());
+    const uint64_t limit = config.maximum_revisions_to_delete_upon_update.value_or(UINT64_MAX);
+    uint64_t left = total;
+    for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
+      if (left <= 1 || drop.size() >= limit || (count && left <= *count)) break;
+      ROOKERY_ASSIGN_OR_RETURN(auto r, layout::DecodeRevision(it.value(), it.key()));
+      // With an age, a revision younger than it stays (and so do all newer ones).
+      if (age && r.doc.last_modified_micros + *age > now) break;
+      drop.push_back(
+          {std::string(it.key()), r.doc.etag, r.doc.last_modified_micros, r.is_delete()});
+      --left;
+    }
+    ROOKERY_RETURN_IF_ERROR(it.status());
   }
+  for (const RevisionEntry& r : drop) ROOKERY_RETURN_IF_ERROR(RemoveRevision(ctx, r));
   return Status::Ok();
 }
 
