@@ -70,6 +70,7 @@ Result<std::unique_ptr<DatabaseImpl>> DatabaseImpl::OpenImpl(platform::Env& env,
 DatabaseImpl::DatabaseImpl(std::unique_ptr<storage::Store> store, DatabaseInfo info)
     : store_(std::move(store)), info_(std::move(info)) {
   info_.notifier = &notifier_;
+  info_.revisions = &revisions_config_;
 }
 
 void CommitNotifier::Committed(uint64_t last_etag) {
@@ -113,6 +114,14 @@ Status DatabaseImpl::Initialize() {
   } else {
     info_.database_id = FormatDatabaseId(info_.env->RandomUint64(), info_.env->RandomUint64());
     ROOKERY_RETURN_IF_ERROR(ctx->meta->Put(layout::kDatabaseIdKey, info_.database_id));
+  }
+  ROOKERY_ASSIGN_OR_RETURN(found, ctx->meta->Get(layout::kRevisionsConfigKey, &value));
+  if (found) {
+    auto parsed = json::Parse(value);
+    if (!parsed.ok()) return parsed.status().WithContext("stored revisions configuration");
+    auto config = ParseRevisionsConfig(*parsed);
+    if (!config.ok()) return config.status().WithContext("stored revisions configuration");
+    revisions_config_.Set(std::make_shared<const RevisionsConfig>(std::move(config).value()));
   }
   notifier_.Reset(ctx->last_etag());
   ROOKERY_RETURN_IF_ERROR(ctx->Commit());
@@ -183,6 +192,8 @@ Result<DatabaseStats> DatabaseImpl::Stats() {
     ROOKERY_ASSIGN_OR_RETURN(storage::Tree * meta, txn->OpenTree(layout::kMetaTree));
     stats.documents = docs->stats().entries;
     stats.tombstones = tombs->stats().entries;
+    ROOKERY_ASSIGN_OR_RETURN(storage::Tree * revs, txn->OpenTree(layout::kRevisionsByEtagTree));
+    stats.revisions = revs->stats().entries;
     std::string value;
     ROOKERY_ASSIGN_OR_RETURN(bool found, meta->Get(layout::kLastEtagKey, &value));
     if (found) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "documents/revisions.h"
 #include "json/value.h"
 #include "platform/env.h"
 
@@ -110,6 +111,13 @@ struct HiLoRange {
   std::string last_range_at;  // now, ISO-8601 7 digits
 };
 
+// A page of one document's revisions (newest first). A revision is a Document whose flags hold
+// "Revision" or "DeleteRevision" (docs/formats/revisions.md).
+struct RevisionsPage {
+  std::vector<Document> revisions;
+  uint64_t total = 0;  // every revision of the id
+};
+
 struct CollectionStats {
   std::string name;
   uint64_t count = 0;
@@ -118,6 +126,7 @@ struct CollectionStats {
 struct DatabaseStats {
   uint64_t documents = 0;
   uint64_t tombstones = 0;
+  uint64_t revisions = 0;  // revisions of every document, delete revisions included
   uint64_t last_etag = 0;
   std::string database_id;
   std::string change_vector;  // of the last write, "" when empty
@@ -191,6 +200,32 @@ class Database {
   // until covered_etag == last_etag. A document written twice appears once, at its latest etag.
   virtual Result<ChangeBatch> ReadChanges(uint64_t after_etag, std::string_view collection,
                                           size_t limit) = 0;
+
+  // ---- Revisions (revisions.h, docs/design/revisions.md) ----
+  // Stores the configuration (durably, through the merger); writes committed after it follow it.
+  virtual Status ConfigureRevisions(const RevisionsConfig& config) = 0;
+  // The stored configuration in canonical JSON; nullopt when none was ever stored.
+  virtual Result<std::optional<json::Value>> RevisionsConfigJson() = 0;
+  // Revisions of `id` (case-insensitive), newest first: skips `start`, at most `page_size`.
+  virtual Result<RevisionsPage> GetRevisions(std::string_view id, uint64_t start,
+                                             uint64_t page_size) = 0;
+  // One entry per change vector, in order; nullopt for unknown or malformed change vectors.
+  virtual Result<std::vector<std::optional<Document>>> GetRevisionsByChangeVector(
+      const std::vector<std::string>& change_vectors) = 0;
+  // The newest revision of `id` written at or before `micros` (UTC, since the epoch).
+  virtual Result<std::optional<Document>> GetRevisionBefore(std::string_view id,
+                                                            int64_t micros) = 0;
+  virtual Result<uint64_t> CountRevisions(std::string_view id) = 0;
+  // The revisions bin: the delete revisions of deleted documents (whose newest revision is that
+  // delete revision), newest delete first.
+  virtual Result<std::vector<Document>> GetRevisionsBin(uint64_t start, uint64_t page_size) = 0;
+  // Takes revisioned documents back to their state at request.time_micros (see RevertRequest and
+  // docs/design/revisions.md). Runs in the caller's thread; its writes go through the merger in
+  // batches, so other reads and writes continue. `progress`, when set, is called after each batch
+  // with the figures so far. A dry run reads one snapshot and changes nothing.
+  virtual Result<RevertResult> RevertRevisions(
+      const RevertRequest& request,
+      const std::function<void(const RevertResult&)>& progress = nullptr) = 0;
 
   // The last etag of a committed write (0 for an empty database). Lock-free.
   virtual uint64_t LastEtag() const = 0;

@@ -3,7 +3,8 @@
 //
 // Split by concern: database.cc (open, reads, stats), write_context.cc (one merged storage
 // transaction with cached trees and the etag counter), document_store.cc (PUT and DELETE),
-// starts_with.cc (prefix listing), hilo.cc (HiLo ranges).
+// starts_with.cc (prefix listing), hilo.cc (HiLo ranges), revisions_config.cc,
+// revisions_store.cc, revisions_read.cc and revert.cc (revisions, docs/design/revisions.md).
 #pragma once
 
 #include <atomic>
@@ -34,12 +35,31 @@ class CommitNotifier {
   std::function<void(uint64_t)> observer_;
 };
 
+// The revisions configuration in force: replaced on the writer thread after the commit that
+// stored a new one, read by every write transaction at its begin.
+class RevisionsConfigHolder {
+ public:
+  std::shared_ptr<const RevisionsConfig> Get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return config_;
+  }
+  void Set(std::shared_ptr<const RevisionsConfig> config) {
+    std::lock_guard<std::mutex> lock(mu_);
+    config_ = std::move(config);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const RevisionsConfig> config_;  // null: no revisions anywhere
+};
+
 // What a write needs to know about its database; fixed after open.
 struct DatabaseInfo {
   platform::Env* env = nullptr;
   std::string node_tag;
   std::string database_id;
-  CommitNotifier* notifier = nullptr;  // owned by the database
+  CommitNotifier* notifier = nullptr;          // owned by the database
+  RevisionsConfigHolder* revisions = nullptr;  // owned by the database
 };
 
 // A document record copied out of the store (the layout's views point into `bytes`).
@@ -75,6 +95,19 @@ class WriteContext final : public MergedTransaction {
   storage::Tree* tombstones_by_etag = nullptr;
   storage::Tree* collections = nullptr;
   storage::Tree* meta = nullptr;
+  storage::Tree* revisions = nullptr;
+  storage::Tree* revisions_by_etag = nullptr;
+  storage::Tree* revisions_bin = nullptr;
+
+  storage::StoreWriteTransaction& txn() { return *txn_; }
+  // The revision settings of `collection` in this transaction (a configuration stored earlier in
+  // it included); nullptr when its writes keep no revisions.
+  const CollectionRevisionsConfig* RevisionsFor(std::string_view collection) const {
+    const RevisionsConfig* c = pending_config_ ? pending_config_.get() : config_.get();
+    return c != nullptr ? c->For(collection) : nullptr;
+  }
+  // Stores the configuration in meta; it is published to later transactions by Commit.
+  Status SetRevisionsConfig(std::shared_ptr<const RevisionsConfig> config);
 
  private:
   WriteContext(std::unique_ptr<storage::StoreWriteTransaction> txn, const DatabaseInfo& info)
@@ -83,6 +116,8 @@ class WriteContext final : public MergedTransaction {
   const DatabaseInfo& info_;
   uint64_t last_etag_ = 0;
   uint64_t loaded_etag_ = 0;
+  std::shared_ptr<const RevisionsConfig> config_;
+  std::shared_ptr<const RevisionsConfig> pending_config_;
 };
 
 // The stored JSON of a PUT in two parts: everything the client sent, serialized (with the
@@ -107,6 +142,26 @@ Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delt
 
 Document ToDocument(const layout::DocumentRecord& record);
 
+// Revision bookkeeping inside a write (revisions_store.cc).
+// The @flags a PUT of `lower_id` gets: "HasRevisions" when the write stores a revision
+// (`config` set) or the document keeps earlier ones.
+Result<std::string> FlagsForPut(WriteContext& ctx, std::string_view lower_id,
+                                const StoredDocument* current,
+                                const CollectionRevisionsConfig* config);
+// After a PUT wrote `record` (created = no live document before): drops the id's bin entry and,
+// with `config`, stores the revision and trims older ones.
+Status RevisionsAfterPut(WriteContext& ctx, std::string_view lower_id,
+                         const layout::DocumentRecord& record, const PreparedJson& prepared,
+                         bool created, const CollectionRevisionsConfig* config);
+// After a DELETE of the live document `deleted` with tombstone etag/change vector/time: purges
+// the history (PurgeOnDelete) or stores a delete revision and the bin entry.
+Status RevisionsAfterDelete(WriteContext& ctx, std::string_view lower_id,
+                            const layout::DocumentRecord& deleted, uint64_t etag,
+                            const std::string& change_vector, uint64_t now,
+                            const CollectionRevisionsConfig* config);
+// "a, b" flag lists.
+bool HasFlag(std::string_view flags, std::string_view flag);
+
 class DatabaseImpl final : public Database {
  public:
   static Result<std::unique_ptr<DatabaseImpl>> OpenImpl(platform::Env& env, std::string dir,
@@ -129,7 +184,21 @@ class DatabaseImpl final : public Database {
     notifier_.SetObserver(std::move(observer));
   }
 
+  Status ConfigureRevisions(const RevisionsConfig& config) override;
+  Result<std::optional<json::Value>> RevisionsConfigJson() override;
+  Result<RevisionsPage> GetRevisions(std::string_view id, uint64_t start,
+                                     uint64_t page_size) override;
+  Result<std::vector<std::optional<Document>>> GetRevisionsByChangeVector(
+      const std::vector<std::string>& change_vectors) override;
+  Result<std::optional<Document>> GetRevisionBefore(std::string_view id, int64_t micros) override;
+  Result<uint64_t> CountRevisions(std::string_view id) override;
+  Result<std::vector<Document>> GetRevisionsBin(uint64_t start, uint64_t page_size) override;
+  Result<RevertResult> RevertRevisions(
+      const RevertRequest& request,
+      const std::function<void(const RevertResult&)>& progress) override;
+
   TransactionMerger& merger() { return *merger_; }
+  storage::Store& store() { return *store_; }
 
  private:
   DatabaseImpl(std::unique_ptr<storage::Store> store, DatabaseInfo info);
@@ -137,6 +206,7 @@ class DatabaseImpl final : public Database {
 
   std::unique_ptr<storage::Store> store_;
   CommitNotifier notifier_;
+  RevisionsConfigHolder revisions_config_;
   DatabaseInfo info_;
   std::unique_ptr<TransactionMerger> merger_;
 };

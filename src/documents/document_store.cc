@@ -167,8 +167,6 @@ std::string FinishJson(const PreparedJson& p, const std::string& id,
   return out;
 }
 
-namespace {}  // namespace
-
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta) {
   const std::string key = Lower(collection);
   std::string value;
@@ -207,6 +205,7 @@ Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
                                    id + ".");
   }
 
+  const CollectionRevisionsConfig* revisions = ctx.RevisionsFor(collection);
   const uint64_t etag = ctx.NextEtag();
   const uint64_t now = ctx.info().env->NowMicros();
   PutResult result;
@@ -214,9 +213,15 @@ Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
   result.collection = collection;
   result.change_vector = FormatChangeVector(ctx.info().node_tag, etag, ctx.info().database_id);
   result.last_modified = FormatDate(now);
+  ROOKERY_ASSIGN_OR_RETURN(result.flags,
+                           FlagsForPut(ctx, key, exists ? &current : nullptr, revisions));
+  PreparedJson local;
+  if (prepared == nullptr) {
+    local = PrepareJson(command.document);
+    prepared = &local;
+  }
   const std::string json =
-      FinishJson(prepared != nullptr ? *prepared : PrepareJson(command.document), id,
-                 result.change_vector, result.last_modified, result.flags);
+      FinishJson(*prepared, id, result.change_vector, result.last_modified, result.flags);
 
   if (exists) {
     ROOKERY_RETURN_IF_ERROR(
@@ -239,6 +244,7 @@ Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
                                 result.flags, json};
   ROOKERY_RETURN_IF_ERROR(ctx.docs->Put(key, layout::EncodeDocument(record)));
   ROOKERY_RETURN_IF_ERROR(ctx.docs_by_etag->Put(layout::EtagKey(etag), key));
+  ROOKERY_RETURN_IF_ERROR(RevisionsAfterPut(ctx, key, record, *prepared, !exists, revisions));
   return result;
 }
 
@@ -259,6 +265,8 @@ Result<DeleteResult> ExecuteDelete(WriteContext& ctx, const DeleteCommand& comma
   result.change_vector = FormatChangeVector(ctx.info().node_tag, etag, ctx.info().database_id);
   const std::string collection(current.record.collection);
   const std::string id(current.record.id);
+  ROOKERY_RETURN_IF_ERROR(RevisionsAfterDelete(ctx, key, current.record, etag, result.change_vector,
+                                               now, ctx.RevisionsFor(collection)));
   ROOKERY_RETURN_IF_ERROR(ctx.docs_by_etag->Delete(layout::EtagKey(current.record.etag)).status());
   ROOKERY_RETURN_IF_ERROR(ctx.docs->Delete(key).status());
   ROOKERY_RETURN_IF_ERROR(AdjustCollection(ctx, collection, -1));

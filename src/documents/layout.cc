@@ -110,6 +110,49 @@ Result<uint64_t> DecodeEtagKey(std::string_view key) {
   return v;
 }
 
+std::string EncodeRevision(uint8_t kind, const DocumentRecord& doc) {
+  std::string out(1, static_cast<char>(kind));
+  out.append(EncodeDocument(doc));
+  return out;
+}
+
+Result<RevisionRecord> DecodeRevision(std::string_view bytes, std::string_view key) {
+  if (bytes.empty()) return BadRecord("revision", key);
+  RevisionRecord r;
+  r.kind = static_cast<uint8_t>(bytes[0]);
+  auto doc = DecodeDocument(bytes.substr(1), key);
+  if (!doc.ok()) return BadRecord("revision", key);
+  r.doc = *doc;
+  return r;
+}
+
+std::string RevisionIdPrefix(std::string_view lower_id) {
+  std::string out;
+  out.reserve(2 + lower_id.size() + 8);
+  out.push_back(static_cast<char>(lower_id.size() >> 8));
+  out.push_back(static_cast<char>(lower_id.size() & 0xff));
+  out.append(lower_id);
+  return out;
+}
+
+std::string RevisionKey(std::string_view lower_id, uint64_t etag) {
+  std::string out = RevisionIdPrefix(lower_id);
+  out.append(EtagKey(etag));
+  return out;
+}
+
+Result<std::pair<std::string_view, uint64_t>> DecodeRevisionKey(std::string_view key) {
+  if (key.size() >= 10) {
+    const size_t n = (size_t{static_cast<uint8_t>(key[0])} << 8) | static_cast<uint8_t>(key[1]);
+    if (key.size() == 2 + n + 8) {
+      ROOKERY_ASSIGN_OR_RETURN(uint64_t etag, DecodeEtagKey(key.substr(2 + n)));
+      return std::make_pair(key.substr(2, n), etag);
+    }
+  }
+  return Status::Corruption("malformed revisions key of " + std::to_string(key.size()) +
+                            " bytes (docs/formats/revisions.md)");
+}
+
 std::string EncodeU64(uint64_t v) {
   std::string out;
   PutFixed64(&out, v);

@@ -16,11 +16,16 @@ inline constexpr std::string_view kTombstonesTree = "tombstones";
 inline constexpr std::string_view kTombstonesByEtagTree = "tombstones-by-etag";
 inline constexpr std::string_view kCollectionsTree = "collections";
 inline constexpr std::string_view kMetaTree = "meta";
+// Revisions (docs/formats/revisions.md).
+inline constexpr std::string_view kRevisionsTree = "revisions";
+inline constexpr std::string_view kRevisionsByEtagTree = "revisions-by-etag";
+inline constexpr std::string_view kRevisionsBinTree = "revisions-bin";
 
 inline constexpr std::string_view kFormatKey = "format";
 inline constexpr std::string_view kDatabaseIdKey = "database-id";
 inline constexpr std::string_view kLastEtagKey = "last-etag";
 inline constexpr std::string_view kIdentityKeyPrefix = "identity/";
+inline constexpr std::string_view kRevisionsConfigKey = "revisions-config";
 inline constexpr uint32_t kFormatVersion = 1;
 
 inline constexpr std::string_view kEmptyCollection = "@empty";
@@ -51,6 +56,24 @@ Result<DocumentRecord> DecodeDocument(std::string_view bytes, std::string_view k
 
 std::string EncodeTombstone(const TombstoneRecord& record);
 Result<TombstoneRecord> DecodeTombstone(std::string_view bytes, std::string_view key);
+
+// A revision: kind bits, then a document record (docs/formats/revisions.md).
+inline constexpr uint8_t kRevisionDelete = 0x1;
+inline constexpr uint8_t kRevisionCreated = 0x2;
+struct RevisionRecord {
+  uint8_t kind = 0;
+  DocumentRecord doc;
+  bool is_delete() const { return (kind & kRevisionDelete) != 0; }
+  bool created() const { return (kind & kRevisionCreated) != 0; }
+};
+std::string EncodeRevision(uint8_t kind, const DocumentRecord& doc);
+Result<RevisionRecord> DecodeRevision(std::string_view bytes, std::string_view key);
+// u16 big-endian length of the lower id + the lower id: the key prefix of the id's revisions.
+std::string RevisionIdPrefix(std::string_view lower_id);
+// RevisionIdPrefix + the etag, 8 bytes big-endian.
+std::string RevisionKey(std::string_view lower_id, uint64_t etag);
+// The lower id and etag of a revisions key; kCorruption when malformed.
+Result<std::pair<std::string_view, uint64_t>> DecodeRevisionKey(std::string_view key);
 
 // 8 bytes, big-endian: keys of the by-etag trees iterate in etag order.
 std::string EtagKey(uint64_t etag);

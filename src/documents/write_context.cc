@@ -14,6 +14,11 @@ Result<std::unique_ptr<WriteContext>> WriteContext::Begin(storage::Store& store,
                            t.OpenOrCreateTree(layout::kTombstonesByEtagTree));
   ROOKERY_ASSIGN_OR_RETURN(ctx->collections, t.OpenOrCreateTree(layout::kCollectionsTree));
   ROOKERY_ASSIGN_OR_RETURN(ctx->meta, t.OpenOrCreateTree(layout::kMetaTree));
+  ROOKERY_ASSIGN_OR_RETURN(ctx->revisions, t.OpenOrCreateTree(layout::kRevisionsTree));
+  ROOKERY_ASSIGN_OR_RETURN(ctx->revisions_by_etag,
+                           t.OpenOrCreateTree(layout::kRevisionsByEtagTree));
+  ROOKERY_ASSIGN_OR_RETURN(ctx->revisions_bin, t.OpenOrCreateTree(layout::kRevisionsBinTree));
+  if (info.revisions != nullptr) ctx->config_ = info.revisions->Get();
   std::string value;
   ROOKERY_ASSIGN_OR_RETURN(bool found, ctx->meta->Get(layout::kLastEtagKey, &value));
   if (found) {
@@ -28,6 +33,7 @@ Status WriteContext::Commit() {
     ROOKERY_RETURN_IF_ERROR(meta->Put(layout::kLastEtagKey, layout::EncodeU64(last_etag_)));
   }
   ROOKERY_RETURN_IF_ERROR(txn_->Commit());
+  if (pending_config_ && info_.revisions != nullptr) info_.revisions->Set(pending_config_);
   if (last_etag_ != loaded_etag_ && info_.notifier != nullptr) {
     info_.notifier->Committed(last_etag_);
   }
@@ -36,6 +42,13 @@ Status WriteContext::Commit() {
 
 void WriteContext::Abort() {
   txn_->Abort();
+}
+
+Status WriteContext::SetRevisionsConfig(std::shared_ptr<const RevisionsConfig> config) {
+  ROOKERY_RETURN_IF_ERROR(
+      meta->Put(layout::kRevisionsConfigKey, json::Serialize(RevisionsConfigToJson(*config))));
+  pending_config_ = std::move(config);
+  return Status::Ok();
 }
 
 Result<uint64_t> WriteContext::NextIdentity(std::string_view lowered_prefix) {

@@ -5,6 +5,7 @@
 //   handlers_multi_get.cc  multi_get (§12)
 //   handlers_queries.cc    queries, delete by query, operations (§8, §10)
 //   handlers_indexes.cc    index listing, statistics, administration (§9)
+//   handlers_revisions.cc  revisions configuration, reads, revert (§11)
 // docs/compatibility.md lists what each endpoint supports.
 //
 // Threads: handlers run concurrently on the HTTP worker threads; they share only the context,
@@ -39,6 +40,7 @@ void AddBatchRoutes(Router& router, ServerContext& context);
 void AddMultiGetRoute(Router& router, ServerContext& context);
 void AddQueryRoutes(Router& router, ServerContext& context);
 void AddIndexRoutes(Router& router, ServerContext& context);
+void AddRevisionRoutes(Router& router, ServerContext& context);
 
 inline void AddAllRoutes(Router& router, ServerContext& context) {
   context.router = &router;
@@ -48,6 +50,7 @@ inline void AddAllRoutes(Router& router, ServerContext& context) {
   AddMultiGetRoute(router, context);
   AddQueryRoutes(router, context);
   AddIndexRoutes(router, context);
+  AddRevisionRoutes(router, context);
 }
 
 // A handler of a database route: returns a non-OK Status to answer an error (SetErrorFromStatus).
@@ -62,6 +65,9 @@ Router::DatabaseHandler WithServices(ServerContext& context, ServicesHandler han
 
 // "Indexes" entries of /stats and the body of /indexes/stats (index statistics, §9.3, §9.5).
 void WriteIndexStats(json::JsonWriter& w, DatabaseServices& services, bool full);
+
+// A document's JSON as a response holds it: whole, or only {"@metadata":..} with metadataOnly.
+Result<std::string> DocumentJson(const documents::Document& doc, bool metadata_only);
 
 // A new random GUID in the 8-4-4-4-12 form.
 std::string NewGuid();

@@ -214,7 +214,7 @@ Status Stats(const HttpRequest&, HttpResponse& res, DatabaseServices& services) 
   w.BeginObject();
   w.Field("CountOfIndexes", static_cast<uint64_t>(indexes.size()));
   w.Field("CountOfDocuments", s.documents);
-  w.Field("CountOfRevisionDocuments", 0);
+  w.Field("CountOfRevisionDocuments", s.revisions);
   w.Field("CountOfDocumentsConflicts", 0);
   w.Field("CountOfTombstones", s.tombstones);
   w.Field("CountOfConflicts", 0);

@@ -25,15 +25,6 @@ std::string Quoted(std::string_view v) {
   return "\"" + std::string(v) + "\"";
 }
 
-// The document's JSON, or only its metadata with ?metadataOnly=true.
-Result<std::string> DocumentJson(const Document& doc, bool metadata_only) {
-  if (!metadata_only) return doc.json;
-  ROOKERY_ASSIGN_OR_RETURN(json::Value v, json::Parse(doc.json));
-  json::Value out = json::Value::Object();
-  if (const json::Value* m = v.Find("@metadata")) out.Set("@metadata", *m);
-  return json::Serialize(out);
-}
-
 // Ids referenced by `paths` in the loaded documents, excluding those already loaded.
 Result<std::vector<std::string>> IncludedIds(const std::vector<std::optional<Document>>& docs,
                                              const std::vector<std::string_view>& paths,
@@ -199,6 +190,14 @@ Status HeadDoc(const HttpRequest& req, HttpResponse& res, Database& db) {
 }
 
 }  // namespace
+
+Result<std::string> DocumentJson(const Document& doc, bool metadata_only) {
+  if (!metadata_only) return doc.json;
+  ROOKERY_ASSIGN_OR_RETURN(json::Value v, json::Parse(doc.json));
+  json::Value out = json::Value::Object();
+  if (const json::Value* m = v.Find("@metadata")) out.Set("@metadata", *m);
+  return json::Serialize(out);
+}
 
 void AddDocumentRoutes(Router& router, ServerContext& context) {
   router.AddDatabase("GET", "/docs", WithDatabase(context, GetDocs));

@@ -170,7 +170,17 @@ Status HandleCreateDatabase(ServerContext& context, const HttpRequest& req, Http
                                    "' but the record's DatabaseName is '" + body_name->as_string() +
                                    "'");
   }
+  // A revisions configuration in the record (the client's `revisions`) is checked before the
+  // database exists and then stored in the database itself, like POST /admin/revisions/config.
+  std::optional<documents::RevisionsConfig> revisions;
+  if (const json::Value* r = record.Find("Revisions"); r != nullptr && !r->is_null()) {
+    ROOKERY_ASSIGN_OR_RETURN(revisions, documents::ParseRevisionsConfig(*r));
+  }
   ROOKERY_RETURN_IF_ERROR(context.registry->Create(name, std::move(record)));
+  if (revisions) {
+    ROOKERY_ASSIGN_OR_RETURN(auto db, context.registry->Get(name));
+    ROOKERY_RETURN_IF_ERROR(db->ConfigureRevisions(*revisions));
+  }
   json::JsonWriter w;
   w.BeginObject();
   w.Field("RaftCommandIndex", context.registry->NextCommandIndex());
@@ -234,6 +244,10 @@ Status HandleGetRecord(ServerContext& context, const HttpRequest& req, HttpRespo
     auto topology = json::Parse(w.str());
     if (topology.ok()) out.Set("Topology", std::move(*topology->Find("Topology")));
   }
+  // The revisions configuration lives in the database's own storage (docs/formats/revisions.md).
+  ROOKERY_ASSIGN_OR_RETURN(auto db, context.registry->Get(name));
+  ROOKERY_ASSIGN_OR_RETURN(std::optional<json::Value> revisions, db->RevisionsConfigJson());
+  if (revisions) out.Set("Revisions", std::move(*revisions));
   SetJson(res, 200, json::Serialize(out));
   return Status::Ok();
 }

@@ -38,6 +38,11 @@ uint64_t Operations::Start(uint64_t id, std::string description,
   return id;
 }
 
+void Operations::SetProgress(uint64_t id, json::Value progress) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = states_.find(id); it != states_.end()) it->second.progress = std::move(progress);
+}
+
 std::optional<std::string> Operations::StateJson(uint64_t id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = states_.find(id);
@@ -55,7 +60,7 @@ std::optional<std::string> Operations::StateJson(uint64_t id) const {
     w.Field("Message", s.status.message()).Field("Error", s.status.ToString());
     w.EndObject();
   }
-  w.Key("Progress").Null();
+  w.Key("Progress").Raw(json::Serialize(s.progress));
   w.EndObject();
   return out;
 }

@@ -31,8 +31,10 @@ class Operations {
   uint64_t NextId();
   // Starts `work` as operation `id` (from NextId, or 0 for a new one); returns the id.
   uint64_t Start(uint64_t id, std::string description, std::function<Result<json::Value>()> work);
-  // The state document: {"Status":"InProgress"|"Completed"|"Faulted","Result":..,"Progress":null};
-  // nullopt for an unknown id.
+  // Replaces the progress document of a running operation (ignored for unknown ids).
+  void SetProgress(uint64_t id, json::Value progress);
+  // The state document: {"Status":"InProgress"|"Completed"|"Faulted","Result":..,"Progress":..}
+  // (Progress null until the operation reports one); nullopt for an unknown id.
   std::optional<std::string> StateJson(uint64_t id) const;
 
  private:
@@ -41,6 +43,7 @@ class Operations {
     bool done = false;
     Status status;
     json::Value result;
+    json::Value progress;
   };
   mutable std::mutex mu_;
   uint64_t last_id_ = 0;

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "documents/revisions.h"
+
 namespace rookery::server {
 
 const char* TypeName(json::Type type) {
@@ -122,24 +124,12 @@ std::string RequestUrl(const HttpRequest& req, std::string_view fallback) {
 }
 
 Result<uint64_t> ParseTimeSpanMicros(std::string_view text, std::string_view what) {
-  const std::string t(text);
-  int days = 0, h = 0, m = 0;
-  double sec = 0;
-  int consumed = 0;
-  bool ok = std::sscanf(t.c_str(), "%d.%d:%d:%lf%n", &days, &h, &m, &sec, &consumed) == 4 &&
-            consumed == static_cast<int>(t.size());
-  if (!ok) {
-    days = 0;
-    consumed = 0;
-    ok = std::sscanf(t.c_str(), "%d:%d:%lf%n", &h, &m, &sec, &consumed) == 3 &&
-         consumed == static_cast<int>(t.size());
-  }
-  const double total = ((days * 24.0 + h) * 60 + m) * 60 + sec;
-  if (!ok || total < 0 || h < 0 || m < 0) {
-    return Status::InvalidArgument(std::string(what) + " '" + t +
+  std::optional<uint64_t> micros = documents::ParseTimeSpan(text);
+  if (!micros) {
+    return Status::InvalidArgument(std::string(what) + " '" + std::string(text) +
                                    "' is not a TimeSpan ([d.]hh:mm:ss[.fffffff])");
   }
-  return static_cast<uint64_t>(total * 1e6);
+  return *micros;
 }
 
 }  // namespace rookery::server
