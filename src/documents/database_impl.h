@@ -85,22 +85,19 @@ class WriteContext final : public MergedTransaction {
   uint64_t loaded_etag_ = 0;
 };
 
-// The stored JSON of a PUT in two parts: everything the client sent, serialized (with the
-// client's own metadata members), around the place where the server-owned metadata goes.
-struct PreparedJson {
-  std::string head;  // "{...,"@metadata":{<client metadata members>"
-  std::string tail;  // "}<members after @metadata>}"
-};
-// Runs in the caller's thread so that the merger's single writer only splices (FinishJson).
-PreparedJson PrepareJson(const json::Value& document);  // `document` is an object
-std::string FinishJson(const PreparedJson& prepared, const std::string& id,
+// The stored JSON of a PUT in two parts (PreparedDocument's head and tail, without the
+// collection): everything the client sent, serialized (with the client's own metadata members),
+// around the place where the server-owned metadata goes. Runs in the caller's thread so that the
+// merger's single writer only splices (FinishJson).
+PreparedDocument PrepareJson(const json::Value& document);  // `document` is an object
+std::string FinishJson(const PreparedDocument& prepared, const std::string& id,
                        const std::string& change_vector, const std::string& last_modified,
                        const std::string& flags);
 
 // Command execution inside a write context (document_store.cc). `prepared`, when not null, is
-// PrepareJson(command.document).
+// PrepareJson(command.document); ignored when the command carries its own.
 Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
-                             const PreparedJson* prepared = nullptr);
+                             const PreparedDocument* prepared = nullptr);
 Result<DeleteResult> ExecuteDelete(WriteContext& ctx, const DeleteCommand& command);
 // Adds `delta` (+1 / -1) to the count of `collection`.
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta);

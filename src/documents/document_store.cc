@@ -24,34 +24,56 @@ bool IsServerOwned(std::string_view key) {
   return false;
 }
 
-std::string_view TypeName(const json::Value& v) {
-  return json::TypeDescription(v.type());
+// A document arrives as a json::Value (PUT /docs, HiLo) or as a json::Node (bulk_docs): these
+// overloads let ValidateDocument and PrepareJson be written once for both.
+const json::Value* FindMember(const json::Value& v, std::string_view key) {
+  return v.Find(key);
+}
+std::optional<json::Node> FindMember(const json::Node& v, std::string_view key) {
+  return v.Find(key);
+}
+template <typename F>
+void ForEachMember(const json::Value& v, F&& fn) {
+  for (const json::Member& m : v.members()) fn(std::string_view(m.first), m.second);
+}
+template <typename F>
+void ForEachMember(const json::Node& v, F&& fn) {
+  v.ForEachMember(fn);
+}
+void WriteValue(const json::Value& v, std::string* out) {
+  json::SerializeTo(v, out);
+}
+void WriteValue(const json::Node& v, std::string* out) {
+  v.SerializeTo(out);
+}
+
+template <typename Doc>
+std::string TypeName(const Doc& v) {
+  return std::string(json::TypeDescription(v.type()));
 }
 
 // Checks the document's shape; returns its collection ("@empty" when none).
-Result<std::string> ValidateDocument(std::string_view id, const json::Value& doc) {
+template <typename Doc>
+Result<std::string> ValidateDocument(std::string_view id, const Doc& doc) {
   std::string what =
       id.empty() ? std::string("the document") : "document '" + std::string(id) + "'";
   if (!doc.is_object()) {
-    return Status::InvalidArgument(what + " must be a JSON object, got " +
-                                   std::string(TypeName(doc)));
+    return Status::InvalidArgument(what + " must be a JSON object, got " + TypeName(doc));
   }
-  const json::Value* meta = doc.Find("@metadata");
-  if (meta == nullptr || meta->is_null()) return std::string(layout::kEmptyCollection);
+  const auto meta = FindMember(doc, "@metadata");
+  if (!meta || meta->is_null()) return std::string(layout::kEmptyCollection);
   if (!meta->is_object()) {
     return Status::InvalidArgument("@metadata of " + what + " must be a JSON object, got " +
-                                   std::string(TypeName(*meta)));
+                                   TypeName(*meta));
   }
-  const json::Value* collection = meta->Find("@collection");
-  if (collection == nullptr || collection->is_null()) {
-    return std::string(layout::kEmptyCollection);
-  }
+  const auto collection = FindMember(*meta, "@collection");
+  if (!collection || collection->is_null()) return std::string(layout::kEmptyCollection);
   if (!collection->is_string()) {
     return Status::InvalidArgument("@metadata.@collection of " + what + " must be a string, got " +
-                                   std::string(TypeName(*collection)));
+                                   TypeName(*collection));
   }
   if (collection->as_string().empty()) return std::string(layout::kEmptyCollection);
-  return collection->as_string();
+  return std::string(collection->as_string());
 }
 
 Status ValidateId(std::string_view id, std::string_view command) {
@@ -102,52 +124,65 @@ Status CheckChangeVector(std::string_view id, const ExpectedChangeVector& expect
 // The stored JSON is the client's document with the server-owned metadata rewritten: PrepareJson
 // serializes everything the client sent (in the caller's thread, outside the merger), and
 // FinishJson splices in the fields that exist only once the transaction assigns an etag.
-void AppendMember(std::string* out, std::string_view key, const json::Value& value) {
+template <typename Doc>
+void AppendMember(std::string* out, std::string_view key, const Doc& value) {
   if (out->back() != '{') out->push_back(',');
   json::AppendQuoted(out, key);
   out->push_back(':');
-  json::SerializeTo(value, out);
+  WriteValue(value, out);
+}
+
+template <typename Doc>
+void PrepareJsonOf(const Doc& document, PreparedDocument* p) {
+  p->head = "{";
+  p->tail.clear();
+  bool placed = false;
+  // The first "@metadata" is rewritten where it stands (where json::Value::Set would put it);
+  // without one, it is appended.
+  auto open_metadata = [&](const Doc* sent) {
+    if (p->head.back() != '{') p->head.push_back(',');
+    json::AppendQuoted(&p->head, "@metadata");
+    p->head.append(":{");
+    if (sent != nullptr && sent->is_object()) {
+      ForEachMember(*sent, [&](std::string_view key, const Doc& value) {
+        if (IsServerOwned(key)) return;
+        if (key == "@collection" &&
+            (value.is_null() || (value.is_string() && value.as_string().empty()))) {
+          return;  // no collection: @empty, not written
+        }
+        AppendMember(&p->head, key, value);
+      });
+    }
+    p->tail = "}";
+    placed = true;
+  };
+  ForEachMember(document, [&](std::string_view key, const Doc& value) {
+    if (!placed && key == "@metadata") {
+      open_metadata(&value);
+      return;
+    }
+    AppendMember(placed ? &p->tail : &p->head, key, value);
+  });
+  if (!placed) open_metadata(nullptr);
+  p->tail.push_back('}');
 }
 
 }  // namespace
 
-PreparedJson PrepareJson(const json::Value& document) {
-  PreparedJson p;
-  p.head = "{";
-  bool placed = false;
-  // The first "@metadata" is rewritten where it stands (where json::Value::Set would put it);
-  // without one, it is appended.
-  auto open_metadata = [&](const json::Value* sent) {
-    if (p.head.back() != '{') p.head.push_back(',');
-    json::AppendQuoted(&p.head, "@metadata");
-    p.head.append(":{");
-    if (sent != nullptr && sent->is_object()) {
-      for (const json::Member& m : sent->members()) {
-        if (IsServerOwned(m.first)) continue;
-        if (m.first == "@collection" &&
-            (m.second.is_null() || (m.second.is_string() && m.second.as_string().empty()))) {
-          continue;  // no collection: @empty, not written
-        }
-        AppendMember(&p.head, m.first, m.second);
-      }
-    }
-    p.tail = "}";
-    placed = true;
-  };
-  for (const json::Member& m : document.members()) {
-    if (!placed && m.first == "@metadata") {
-      open_metadata(&m.second);
-      continue;
-    }
-    std::string* out = placed ? &p.tail : &p.head;
-    AppendMember(out, m.first, m.second);
-  }
-  if (!placed) open_metadata(nullptr);
-  p.tail.push_back('}');
+PreparedDocument PrepareJson(const json::Value& document) {
+  PreparedDocument p;
+  PrepareJsonOf(document, &p);
   return p;
 }
 
-std::string FinishJson(const PreparedJson& p, const std::string& id,
+Result<PreparedDocument> PrepareDocument(std::string_view id, const json::Node& document) {
+  PreparedDocument p;
+  ROOKERY_ASSIGN_OR_RETURN(p.collection, ValidateDocument(id, document));
+  PrepareJsonOf(document, &p);
+  return p;
+}
+
+std::string FinishJson(const PreparedDocument& p, const std::string& id,
                        const std::string& change_vector, const std::string& last_modified,
                        const std::string& flags) {
   std::string out;
@@ -166,8 +201,6 @@ std::string FinishJson(const PreparedJson& p, const std::string& id,
   out.append(p.tail);
   return out;
 }
-
-namespace {}  // namespace
 
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta) {
   const std::string key = Lower(collection);
@@ -189,8 +222,14 @@ Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delt
 }
 
 Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
-                             const PreparedJson* prepared) {
-  ROOKERY_ASSIGN_OR_RETURN(std::string collection, ValidateDocument(command.id, command.document));
+                             const PreparedDocument* prepared) {
+  std::string collection;
+  if (command.prepared) {
+    prepared = &*command.prepared;
+    collection = prepared->collection;
+  } else {
+    ROOKERY_ASSIGN_OR_RETURN(collection, ValidateDocument(command.id, command.document));
+  }
   ROOKERY_ASSIGN_OR_RETURN(std::string id, ResolveId(ctx, command.id));
   ROOKERY_RETURN_IF_ERROR(ValidateId(id, "PUT"));
   const std::string key = Lower(id);

@@ -2,15 +2,44 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace rookery::json {
+
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+// Whether any of the 8 bytes in `x` needs an escape: below 0x20, '"' or '\\'. (x - n*kOnes) &
+// ~x & kHighs is non-zero exactly when some byte is below n (n <= 0x80); a byte equal to c is a
+// zero byte of x ^ (c*kOnes).
+inline bool AnyNeedsEscape(uint64_t x) {
+  const uint64_t quote = x ^ (kOnes * '"');
+  const uint64_t backslash = x ^ (kOnes * '\\');
+  const uint64_t control = (x - kOnes * 0x20) & ~x;
+  const uint64_t is_quote = (quote - kOnes) & ~quote;
+  const uint64_t is_backslash = (backslash - kOnes) & ~backslash;
+  return ((control | is_quote | is_backslash) & kHighs) != 0;
+}
+
+}  // namespace
 
 void AppendQuoted(std::string* out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
-  // Runs of characters that need no escape (nearly all of them) are appended in one piece.
+  // Runs of characters that need no escape (nearly all of them) are appended in one piece; the
+  // scan skips 8 bytes at a time while none of them needs one.
   size_t run = 0;
   for (size_t i = 0; i < value.size(); ++i) {
+    while (i + 8 <= value.size()) {
+      uint64_t word;
+      std::memcpy(&word, value.data() + i, 8);
+      if (AnyNeedsEscape(word)) break;
+      i += 8;
+    }
+    if (i == value.size()) break;
     const char c = value[i];
     const auto u = static_cast<unsigned char>(c);
     if (u >= 0x20 && c != '"' && c != '\\') continue;
