@@ -90,9 +90,12 @@ class WriteContext final : public MergedTransaction {
 // around the place where the server-owned metadata goes. Runs in the caller's thread so that the
 // merger's single writer only splices (FinishJson).
 PreparedDocument PrepareJson(const json::Value& document);  // `document` is an object
-std::string FinishJson(const PreparedDocument& prepared, const std::string& id,
-                       const std::string& change_vector, const std::string& last_modified,
-                       const std::string& flags);
+// Appends the finished JSON to *out; FinishedJsonSize is enough room for it.
+void FinishJson(const PreparedDocument& prepared, const std::string& id,
+                const std::string& change_vector, const std::string& last_modified,
+                const std::string& flags, std::string* out);
+size_t FinishedJsonSize(const PreparedDocument& prepared, const std::string& id,
+                        const std::string& change_vector);
 
 // Command execution inside a write context (document_store.cc). `prepared`, when not null, is
 // PrepareJson(command.document); ignored when the command carries its own.

@@ -182,24 +182,26 @@ Result<PreparedDocument> PrepareDocument(std::string_view id, const json::Node& 
   return p;
 }
 
-std::string FinishJson(const PreparedDocument& p, const std::string& id,
-                       const std::string& change_vector, const std::string& last_modified,
-                       const std::string& flags) {
-  std::string out;
-  out.reserve(p.head.size() + p.tail.size() + id.size() + change_vector.size() + 96);
-  out.append(p.head);
+size_t FinishedJsonSize(const PreparedDocument& p, const std::string& id,
+                        const std::string& change_vector) {
+  return p.head.size() + p.tail.size() + id.size() + change_vector.size() + 96;
+}
+
+void FinishJson(const PreparedDocument& p, const std::string& id, const std::string& change_vector,
+                const std::string& last_modified, const std::string& flags, std::string* out) {
+  const size_t start = out->size();
+  out->append(p.head);
   auto field = [&](std::string_view key, const std::string& value) {
-    if (out.back() != '{') out.push_back(',');
-    json::AppendQuoted(&out, key);
-    out.push_back(':');
-    json::AppendQuoted(&out, value);
+    if (out->size() > start && out->back() != '{') out->push_back(',');
+    json::AppendQuoted(out, key);
+    out->push_back(':');
+    json::AppendQuoted(out, value);
   };
   field("@change-vector", change_vector);
   if (!flags.empty()) field("@flags", flags);
   field("@id", id);
   field("@last-modified", last_modified);
-  out.append(p.tail);
-  return out;
+  out->append(p.tail);
 }
 
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta) {
@@ -253,9 +255,11 @@ Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
   result.collection = collection;
   result.change_vector = FormatChangeVector(ctx.info().node_tag, etag, ctx.info().database_id);
   result.last_modified = FormatDate(now);
-  const std::string json =
-      FinishJson(prepared != nullptr ? *prepared : PrepareJson(command.document), id,
-                 result.change_vector, result.last_modified, result.flags);
+  PreparedDocument prepared_here;
+  if (prepared == nullptr) {
+    prepared_here = PrepareJson(command.document);
+    prepared = &prepared_here;
+  }
 
   if (exists) {
     ROOKERY_RETURN_IF_ERROR(
@@ -274,9 +278,13 @@ Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
     }
     ROOKERY_RETURN_IF_ERROR(AdjustCollection(ctx, collection, +1));
   }
-  layout::DocumentRecord record{etag,         now, id, collection, result.change_vector,
-                                result.flags, json};
-  ROOKERY_RETURN_IF_ERROR(ctx.docs->Put(key, layout::EncodeDocument(record)));
+  // The stored JSON is written straight after the record's header: no copy of the document.
+  const layout::DocumentRecord record{etag,         now, id, collection, result.change_vector,
+                                      result.flags, {}};
+  std::string bytes =
+      layout::EncodeDocumentHead(record, FinishedJsonSize(*prepared, id, result.change_vector));
+  FinishJson(*prepared, id, result.change_vector, result.last_modified, result.flags, &bytes);
+  ROOKERY_RETURN_IF_ERROR(ctx.docs->Put(key, bytes));
   ROOKERY_RETURN_IF_ERROR(ctx.docs_by_etag->Put(layout::EtagKey(etag), key));
   return result;
 }

@@ -49,12 +49,12 @@ TEST(JsonWriterTest, AppendQuotedEscapesAtRunBoundaries) {
   EXPECT_EQ(out, "\"plain\"");
 }
 
-// The scan checks 8 bytes at a time: every escape-worthy byte at every offset of a word, beside
-// bytes that must pass through (0x7f, UTF-8 lead and continuation bytes, 0x20), is still found.
+// The scan checks 16 (or 8) bytes at a time: every escape-worthy byte at every offset of a block
+// and of the tail, beside bytes that must pass through (0x20, 0x7f, 0x80, 0xff, UTF-8), is found.
 TEST(JsonWriterTest, AppendQuotedFindsEscapesAtEveryOffset) {
-  const std::string plain = "ab \x7f\xc3\xa9 xyz0123456789-";
+  const std::string plain = "ab \x7f\xc3\xa9 xyz0123456789-\x80\xff ABCDEFGHIJKLMNOPQRSTUVWXYZ!";
   for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\0'}) {
-    for (size_t at = 0; at < 20; ++at) {
+    for (size_t at = 0; at <= 50; ++at) {
       std::string value = plain;
       value.insert(value.begin() + static_cast<std::ptrdiff_t>(at), special);
       std::string expected = "\"";
