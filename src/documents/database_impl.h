@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "documents/database.h"
 #include "documents/layout.h"
@@ -69,6 +70,15 @@ class WriteContext final : public MergedTransaction {
   // Fills *doc (whose record views its bytes: do not copy or move it) if the document exists.
   Result<bool> LoadDocument(std::string_view lowered_id, StoredDocument* doc);
 
+  // A collection's document count as this transaction has changed it so far. Counts are read
+  // from the collections tree on first use and written back once, at Commit (a Get and a Put per
+  // collection and transaction instead of per document). count 0: no entry.
+  struct CollectionCount {
+    uint64_t count = 0;
+    std::string name;  // as first written (the tree's value)
+  };
+  Result<CollectionCount*> CollectionCountOf(const std::string& lowered_name);
+
   storage::Tree* docs = nullptr;
   storage::Tree* docs_by_etag = nullptr;
   storage::Tree* tombstones = nullptr;
@@ -83,6 +93,7 @@ class WriteContext final : public MergedTransaction {
   const DatabaseInfo& info_;
   uint64_t last_etag_ = 0;
   uint64_t loaded_etag_ = 0;
+  std::unordered_map<std::string, CollectionCount> collection_counts_;  // by lowered name
 };
 
 // The stored JSON of a PUT in two parts (PreparedDocument's head and tail, without the
@@ -102,7 +113,7 @@ size_t FinishedJsonSize(const PreparedDocument& prepared, const std::string& id,
 Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
                              const PreparedDocument* prepared = nullptr);
 Result<DeleteResult> ExecuteDelete(WriteContext& ctx, const DeleteCommand& command);
-// Adds `delta` (+1 / -1) to the count of `collection`.
+// Adds `delta` (+1 / -1) to the count of `collection` (stored when the transaction commits).
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta);
 
 Document ToDocument(const layout::DocumentRecord& record);

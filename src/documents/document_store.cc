@@ -205,22 +205,15 @@ void FinishJson(const PreparedDocument& p, const std::string& id, const std::str
 }
 
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta) {
-  const std::string key = Lower(collection);
-  std::string value;
-  ROOKERY_ASSIGN_OR_RETURN(bool found, ctx.collections->Get(key, &value));
-  uint64_t count = 0;
-  std::string name(collection);
-  if (found) {
-    ROOKERY_ASSIGN_OR_RETURN(auto decoded, layout::DecodeCollection(value, key));
-    count = decoded.first;
-    name = std::string(decoded.second);
+  ROOKERY_ASSIGN_OR_RETURN(WriteContext::CollectionCount * c,
+                           ctx.CollectionCountOf(Lower(collection)));
+  // No entry (never stored, or its count went to zero): the collection is named as written now.
+  if (c->count == 0) c->name = std::string(collection);
+  if (delta < 0 && c->count == 0) {
+    return Status::Corruption("collection '" + c->name + "' count would go below zero");
   }
-  if (delta < 0 && count == 0) {
-    return Status::Corruption("collection '" + name + "' count would go below zero");
-  }
-  count = delta < 0 ? count - 1 : count + 1;
-  if (count == 0) return ctx.collections->Delete(key).status();
-  return ctx.collections->Put(key, layout::EncodeCollection(count, name));
+  c->count = delta < 0 ? c->count - 1 : c->count + 1;
+  return Status::Ok();
 }
 
 Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
