@@ -72,6 +72,10 @@ struct PutCommand {
   // When set, the document to store, and `document` is ignored: callers holding the document as
   // JSON text (bulk_docs) prepare it without building a json::Value.
   std::optional<PreparedDocument> prepared;
+  // Set only by an index writing its OutputReduceToCollection results: the document's @flags
+  // also say "Artificial, FromIndex" (as RavenDB's). A put without it (a user's) stores the
+  // document without those flags: it is an ordinary document from then on.
+  bool artificial = false;
 };
 
 // Validates `document` (for the PUT of `id`, as given: used in messages) and serializes it as a

@@ -251,6 +251,9 @@ Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
   result.last_modified = FormatDate(now);
   ROOKERY_ASSIGN_OR_RETURN(result.flags,
                            FlagsForPut(ctx, key, exists ? &current : nullptr, revisions));
+  if (command.artificial) {
+    result.flags += result.flags.empty() ? "Artificial, FromIndex" : ", Artificial, FromIndex";
+  }
   PreparedDocument prepared_here;
   if (prepared == nullptr) {
     prepared_here = PrepareJson(command.document);

@@ -157,6 +157,9 @@ json::Value IndexDefinition::ToJson() const {
     m.emplace_back("Configuration", configuration);
     m.emplace_back("Collections", StringArray(collections));
     m.emplace_back("UsesLoad", json::Value::Bool(uses_load));
+    if (!output_collection.empty()) {
+      m.emplace_back("OutputReduceToCollection", json::Value::String(output_collection));
+    }
     return json::Value::Object(std::move(m));
   }
   m.emplace_back("Collection", json::Value::String(collection));
@@ -190,6 +193,8 @@ Result<IndexDefinition> IndexDefinition::FromJson(const json::Value& v) {
     }
     const json::Value* uses_load = v.Find("UsesLoad");
     d.uses_load = uses_load != nullptr && uses_load->is_bool() && uses_load->as_bool();
+    if (const json::Value* o = v.Find("OutputReduceToCollection"); o != nullptr && o->is_string())
+      d.output_collection = o->as_string();
     d.collection = d.collections.size() == 1 ? d.collections[0] : std::string();
     return d;
   }

@@ -54,6 +54,10 @@ struct IndexDefinition {
   json::Value configuration = json::Value::Object();
   std::vector<std::string> collections;
   bool uses_load = false;
+  // kJavaScriptMapReduce: RavenDB's OutputReduceToCollection ("" = none). Every reduce result
+  // is also an artificial document of this collection (docs/design/js-indexes.md, "Output
+  // collections"); never one of `collections`.
+  std::string output_collection;
 
   // Auto: sorts and de-duplicates the path lists and sets `name`. Static: nothing.
   void Normalize();
@@ -72,8 +76,9 @@ std::string AutoIndexName(const IndexDefinition& definition);
 
 // A static definition from RavenDB's IndexDefinition JSON (what PutIndexesOperation sends):
 // Name, Maps, Reduce, IndexType or Type (detected from Maps as the client does when absent),
-// Fields, Configuration. kInvalidArgument for a malformed one; kNotSupported for C# maps and for
-// what this phase does not build (OutputReduceToCollection, PatternReferencesCollectionName,
+// Fields, Configuration, OutputReduceToCollection (map-reduce only). kInvalidArgument for a
+// malformed one; kNotSupported for C# maps and for what is not built yet
+// (PatternReferencesCollectionName, PatternForOutputReduceToCollectionReferences,
 // AdditionalSources), naming it. `collections` and `uses_load` are left for the compiler.
 Result<IndexDefinition> StaticDefinitionFromRavenJson(const json::Value& value);
 // Whether two static definitions describe the same index (sources, type, options).

@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -182,6 +183,11 @@ class Index {
                    std::set<std::string>* dirty_groups);
   Status ReduceJsGroup(storage::StoreWriteTransaction& txn, const JsTrees& trees,
                        const JsBatchContext& js, const std::string& key_text);
+  // OutputReduceToCollection: the artificial documents (id -> JSON) of the groups whose hash
+  // prefix is `prefix` (docs/design/js-indexes.md, "Output collections").
+  using OutputDocs = std::map<std::string, std::string>;
+  Result<OutputDocs> OutputDocsOf(storage::StoreWriteTransaction& txn, storage::Tree& results,
+                                  std::string_view prefix);
   bool MapsCollection(std::string_view collection) const;
   void RecordError(std::string document, std::string action, const Status& status);
 

@@ -31,6 +31,9 @@ size_t NextBatchLimit(const documents::ChangeBatch& batch, size_t limit) {
 }
 // How long the worker sleeps without a wake-up before looking again (a safety net only).
 constexpr auto kIdleWait = std::chrono::seconds(1);
+// How many output-collection hops staleness follows (a chain longer than this, or a cycle, is
+// judged by its nearest indexes only).
+constexpr int kMaxChainDepth = 8;
 
 }  // namespace
 
@@ -229,6 +232,25 @@ std::string IndexManager::CollectionFilter(const Index& index) const {
 }
 
 Result<bool> IndexManager::IsStaleAfter(const Index& index, uint64_t covered) {
+  return IsStaleAfter(index, covered, 0);
+}
+
+Result<bool> IndexManager::IsStaleAfter(const Index& index, uint64_t covered, int depth) {
+  // A chained index (it maps another index's output collection) is stale while that index is:
+  // the output documents it will see are written when that index applies its next batch.
+  if (depth < kMaxChainDepth) {
+    for (const std::shared_ptr<Index>& source : List()) {
+      const std::string out = documents::Lower(source->definition().output_collection);
+      if (out.empty() || source.get() == &index) continue;
+      bool maps = false;
+      for (const std::string& c : index.definition().collections)
+        maps = maps || documents::Lower(c) == out;
+      if (!maps) continue;
+      ROOKERY_ASSIGN_OR_RETURN(bool stale,
+                               IsStaleAfter(*source, source->covered_etag(), depth + 1));
+      if (stale) return true;
+    }
+  }
   uint64_t from = covered;
   while (from < database_.LastEtag()) {
     ROOKERY_ASSIGN_OR_RETURN(auto batch, database_.ReadChanges(from, CollectionFilter(index), 1));
@@ -244,12 +266,16 @@ Result<bool> IndexManager::WaitForNonStale(Index& index, uint64_t timeout_micros
   const uint64_t start = env_.MonotonicNanos() / 1000;
   Wake();
   while (true) {
-    if (index.covered_etag() >= target) return true;
     ROOKERY_ASSIGN_OR_RETURN(bool stale, IsStale(index));
     if (!stale) return true;
     const uint64_t now = env_.MonotonicNanos() / 1000;
     if (now - start >= timeout_micros) return false;
-    index.WaitForCoverage(target, std::min<uint64_t>(timeout_micros - (now - start), 100000));
+    if (index.covered_etag() >= target) {
+      // Covered, yet stale: an index it chains from (or newer writes) is still being indexed.
+      env_.SleepMicros(std::min<uint64_t>(timeout_micros - (now - start), 2000));
+    } else {
+      index.WaitForCoverage(target, std::min<uint64_t>(timeout_micros - (now - start), 100000));
+    }
   }
 }
 

@@ -78,7 +78,8 @@ class IndexManager {
 
   // Whether documents or tombstones of the index's collection exist above its covered etag.
   Result<bool> IsStale(Index& index) { return IsStaleAfter(index, index.covered_etag()); }
-  // Whether such changes exist above `covered` (a snapshot's covered etag).
+  // Whether such changes exist above `covered` (a snapshot's covered etag). Also true while an
+  // index whose OutputReduceToCollection this index maps is stale (chained indexes).
   Result<bool> IsStaleAfter(const Index& index, uint64_t covered);
   // Waits until the index covers every change committed before this call, or the timeout.
   // Returns whether it is non-stale at the end.
@@ -103,7 +104,11 @@ class IndexManager {
   // some work.
   bool IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& js);
   Result<std::shared_ptr<Index>> CreateStatic(IndexDefinition definition);
+  // kInvalidArgument when the definition's output collection is one it maps or one another
+  // index already writes.
+  Status CheckOutputCollection(const IndexDefinition& definition) const;
   void NoteFailure(const Index& index, const Status& s);
+  Result<bool> IsStaleAfter(const Index& index, uint64_t covered, int depth);
   void RetireReplaced();
   std::shared_ptr<Index> Adopt(std::unique_ptr<Index> index);
   std::string CollectionFilter(const Index& index) const;

@@ -176,10 +176,83 @@ Status Index::ApplyJs(storage::StoreWriteTransaction& txn, const documents::Chan
     ROOKERY_RETURN_IF_ERROR(ReindexJs(t, js, doc ? doc->id : id, doc ? doc->collection : "",
                                       doc ? &doc->json : nullptr, &dirty));
   }
+  if (definition_.output_collection.empty()) {
+    for (const std::string& key_text : dirty) {
+      ROOKERY_RETURN_IF_ERROR(ReduceJsGroup(txn, t, js, key_text));
+    }
+    return Status::Ok();
+  }
+  // OutputReduceToCollection: the documents of every touched hash before and after the reduce.
+  std::map<std::string, OutputDocs> before;  // group hash prefix -> documents
+  for (const std::string& key_text : dirty) {
+    const std::string prefix = GroupPrefix(key_text);
+    if (before.count(prefix) == 0) {
+      ROOKERY_ASSIGN_OR_RETURN(before[prefix], OutputDocsOf(txn, *t.results, prefix));
+    }
+  }
   for (const std::string& key_text : dirty) {
     ROOKERY_RETURN_IF_ERROR(ReduceJsGroup(txn, t, js, key_text));
   }
+  std::vector<documents::Command> commands;
+  for (const auto& [prefix, old_docs] : before) {
+    ROOKERY_ASSIGN_OR_RETURN(OutputDocs now, OutputDocsOf(txn, *t.results, prefix));
+    for (const auto& [id, json] : old_docs) {
+      if (now.count(id) == 0) commands.push_back(documents::DeleteCommand{.id = id});
+    }
+    for (auto& [id, json] : now) {
+      auto old = old_docs.find(id);
+      if (old != old_docs.end() && old->second == json) continue;  // unchanged: no new etag
+      auto doc = json::Parse(json);
+      if (!doc.ok()) return doc.status().WithContext("reduce output " + id);
+      documents::PutCommand put;
+      put.id = id;
+      put.document = std::move(doc).value();
+      put.artificial = true;
+      commands.push_back(std::move(put));
+    }
+  }
+  // Written (and durable) before the index transaction commits: a crash in between replays the
+  // batch, which writes the same documents again.
+  if (!commands.empty()) {
+    ROOKERY_RETURN_IF_ERROR(js.database->Execute(std::move(commands)).status());
+  }
   return Status::Ok();
+}
+
+Result<Index::OutputDocs> Index::OutputDocsOf(storage::StoreWriteTransaction& txn,
+                                              storage::Tree& results, std::string_view prefix) {
+  std::vector<std::string> docs;  // serialized, @metadata set, in key order
+  Status failed;
+  ROOKERY_RETURN_IF_ERROR(storage::ForEachWithPrefix(
+      txn.pages(), results.stats(), prefix, [&](std::string_view key, std::string_view value) {
+        auto parsed = json::Parse(value);
+        if (!parsed.ok() || !parsed->is_array()) {
+          failed =
+              Status::Corruption("index js-results entry '" + std::string(key) + "' is invalid");
+          return false;
+        }
+        for (json::Value& r : parsed->items()) {
+          if (!r.is_object()) continue;  // not a document; recorded when reduced
+          r.Set("@metadata",
+                json::Value::Object(
+                    {{"@collection", json::Value::String(definition_.output_collection)}}));
+          docs.push_back(json::Serialize(r));
+        }
+        return true;
+      }));
+  ROOKERY_RETURN_IF_ERROR(failed);
+  uint64_t hash = 0;
+  for (unsigned char c : prefix.substr(0, 8)) hash = (hash << 8) | c;
+  const std::string base = definition_.output_collection + "/" + std::to_string(hash);
+  OutputDocs out;
+  if (docs.size() == 1) {
+    out.emplace(base, std::move(docs[0]));
+  } else {
+    for (size_t i = 0; i < docs.size(); ++i) {
+      out.emplace(base + "/" + std::to_string(i), std::move(docs[i]));
+    }
+  }
+  return out;
 }
 
 Status Index::ReindexJs(const JsTrees& t, const JsBatchContext& js, const std::string& id,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <random>
 
+#include "base/checksum.h"
 #include "documents/database.h"
 #include "indexing/index_manager.h"
 
@@ -126,8 +127,17 @@ TEST(StaticDefinitionTest, ParsesDetectsAndRefuses) {
   EXPECT_EQ(csharp.status().code(), Code::kNotSupported);
   auto output = StaticDefinitionFromRavenJson(J(
       R"js({"Name":"D","Maps":["map('U', u => u)"],"Reduce":"groupBy(x => x.A).aggregate(g => g.values[0])","OutputReduceToCollection":"Out"})js"));
-  EXPECT_EQ(output.status().code(), Code::kNotSupported);
-  EXPECT_NE(output.status().message().find("OutputReduceToCollection"), std::string::npos);
+  ASSERT_TRUE(output.ok()) << output.status().ToString();
+  EXPECT_EQ(output->output_collection, "Out");
+  auto output_round = IndexDefinition::FromJson(output->ToJson());
+  ASSERT_TRUE(output_round.ok());
+  EXPECT_EQ(output_round->output_collection, "Out");
+  auto map_output = StaticDefinitionFromRavenJson(
+      J(R"js({"Name":"D2","Maps":["map('U', u => u)"],"OutputReduceToCollection":"Out"})js"));
+  EXPECT_EQ(map_output.status().code(), Code::kInvalidArgument);
+  auto pattern = StaticDefinitionFromRavenJson(J(
+      R"js({"Name":"D3","Maps":["map('U', u => u)"],"Reduce":"groupBy(x => x.A).aggregate(g => g.values[0])","OutputReduceToCollection":"Out","PatternForOutputReduceToCollectionReferences":"x/{A}"})js"));
+  EXPECT_EQ(pattern.status().code(), Code::kNotSupported);
   auto no_maps = StaticDefinitionFromRavenJson(J(R"({"Name":"E","Maps":[]})"));
   EXPECT_EQ(no_maps.status().code(), Code::kInvalidArgument);
 }
@@ -332,6 +342,137 @@ TEST_F(JsIndexTest, RandomizedIncrementalEqualsRebuild) {
     const std::string name = rebuilt->name();
     rebuilt.reset();
     ASSERT_TRUE(manager_->Delete(name).ok());
+  }
+}
+
+}  // namespace
+}  // namespace rookery::indexing
+
+namespace rookery::indexing {
+namespace {
+
+json::Value WithOutput(json::Value definition, std::string collection) {
+  definition.Set("OutputReduceToCollection", json::Value::String(std::move(collection)));
+  return definition;
+}
+
+constexpr const char* kOrderTotals =
+    "map('Orders', o => ({ Company: o.Company, Count: 1, Total: o.Total }))";
+
+class JsOutputTest : public JsIndexTest {
+ protected:
+  // The documents of a collection: id -> document (as stored).
+  std::map<std::string, documents::Document> Collection(std::string prefix) {
+    documents::StartsWithQuery q;
+    q.prefix = std::move(prefix);
+    q.page_size = 100000;
+    auto docs = db_->GetStartingWith(q);
+    EXPECT_TRUE(docs.ok()) << docs.status().ToString();
+    std::map<std::string, documents::Document> out;
+    if (docs.ok()) {
+      for (auto& d : *docs) out.emplace(d.id, std::move(d));
+    }
+    return out;
+  }
+};
+
+TEST_F(JsOutputTest, ResultsBecomeArtificialDocuments) {
+  auto index = MustDefine(
+      WithOutput(Definition("Totals", {kOrderTotals}, kCountByCompany), "CompanyTotals"));
+  ASSERT_NE(index, nullptr);
+  Put("orders/1", R"({"Company":"c1","Total":10,"@metadata":{"@collection":"Orders"}})");
+  Put("orders/2", R"({"Company":"c1","Total":5,"@metadata":{"@collection":"Orders"}})");
+  Put("orders/3", R"({"Company":"c2","Total":7,"@metadata":{"@collection":"Orders"}})");
+  WaitNonStale(*index);
+  // Ids: collection + "/" + XXH64 (seed 0) of the reduce key's JSON text, in decimal.
+  const std::string c1 = "CompanyTotals/" + std::to_string(Hash64(R"("c1")"));
+  const std::string c2 = "CompanyTotals/" + std::to_string(Hash64(R"("c2")"));
+  auto docs = Collection("CompanyTotals/");
+  ASSERT_EQ(docs.size(), 2u);
+  ASSERT_EQ(docs.count(c1), 1u);
+  const documents::Document& d1 = docs.at(c1);
+  EXPECT_EQ(d1.collection, "CompanyTotals");
+  EXPECT_EQ(d1.flags, "Artificial, FromIndex");
+  auto body = J(d1.json);
+  EXPECT_EQ(json::Serialize(*body.Find("Total")), "15");
+  EXPECT_EQ(json::Serialize(*body.Find("Count")), "2");
+  const uint64_t c2_etag = docs.at(c2).etag;
+
+  // An update changes only its group's document; deleting a group's last source removes it.
+  Put("orders/2", R"({"Company":"c1","Total":6,"@metadata":{"@collection":"Orders"}})");
+  Delete("orders/3");
+  WaitNonStale(*index);
+  docs = Collection("CompanyTotals/");
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(json::Serialize(*J(docs.at(c1).json).Find("Total")), "16");
+  EXPECT_EQ(docs.count(c2), 0u);
+  Put("orders/3", R"({"Company":"c2","Total":7,"@metadata":{"@collection":"Orders"}})");
+  WaitNonStale(*index);
+  docs = Collection("CompanyTotals/");
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_GT(docs.at(c2).etag, c2_etag);  // written anew through the database's write path
+
+  // A user's write of an output document is an ordinary document: no Artificial flag. The index
+  // overwrites it when its group next changes.
+  Put(c1, R"({"Company":"c1","Total":-1,"@metadata":{"@collection":"CompanyTotals"}})");
+  auto user = db_->Get(c1);
+  ASSERT_TRUE(user.ok() && user->has_value());
+  EXPECT_EQ((*user)->flags, "");
+  Put("orders/4", R"({"Company":"c1","Total":1,"@metadata":{"@collection":"Orders"}})");
+  WaitNonStale(*index);
+  docs = Collection("CompanyTotals/");
+  EXPECT_EQ(json::Serialize(*J(docs.at(c1).json).Find("Total")), "17");
+  EXPECT_EQ(docs.at(c1).flags, "Artificial, FromIndex");
+}
+
+TEST_F(JsOutputTest, RefusesOutputCollisions) {
+  auto own = Define(WithOutput(Definition("Self", {kOrderTotals}, kCountByCompany), "orders"));
+  EXPECT_EQ(own.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(own.status().message().find("forbidden"), std::string::npos);
+  ASSERT_NE(MustDefine(WithOutput(Definition("A", {kOrderTotals}, kCountByCompany), "Out")),
+            nullptr);
+  auto twice = Define(WithOutput(Definition("B", {kOrderTotals}, kCountByCompany), "out"));
+  EXPECT_EQ(twice.status().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(manager_->Find("B") == nullptr);
+}
+
+// A second index over the first one's output collection stays equal to what the source
+// documents imply through random updates and deletes.
+TEST_F(JsOutputTest, ChainedIndexFollowsSourceChanges) {
+  auto first = MustDefine(
+      WithOutput(Definition("Totals", {kOrderTotals}, kCountByCompany), "CompanyTotals"));
+  auto second = MustDefine(Definition(
+      "Sizes", {"map('CompanyTotals', t => ({ Size: t.Total >= 100 ? 'big' : 'small', N: 1 }))"},
+      "groupBy(x => x.Size).aggregate(g => ({ Size: g.key, "
+      "N: g.values.reduce((a, v) => a + v.N, 0) }))"));
+  ASSERT_TRUE(first != nullptr && second != nullptr);
+  const uint32_t seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  std::map<std::string, std::pair<int, int>> orders;  // id -> (company, total)
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 15; ++i) {
+      const std::string id = "orders/" + std::to_string(rng() % 30);
+      if (rng() % 4 == 0) {
+        Delete(id);
+        orders.erase(id);
+      } else {
+        const int company = static_cast<int>(rng() % 8), total = static_cast<int>(rng() % 60);
+        Put(id, R"({"Company":"c)" + std::to_string(company) + R"(","Total":)" +
+                    std::to_string(total) + R"(,"@metadata":{"@collection":"Orders"}})");
+        orders[id] = {company, total};
+      }
+    }
+    WaitNonStale(*second);
+    std::map<int, int> totals;
+    for (const auto& [id, o] : orders) totals[o.first] += o.second;
+    std::map<std::string, int> sizes;
+    for (const auto& [company, total] : totals) ++sizes[total >= 100 ? "big" : "small"];
+    Lines expected;
+    for (const auto& [size, n] : sizes)
+      expected.push_back(R"({"Size":")" + size + R"(","N":)" + std::to_string(n) + "}");
+    ASSERT_EQ(Contents(*second), expected) << "round " << round;
+    ASSERT_EQ(Collection("CompanyTotals/").size(), totals.size()) << "round " << round;
   }
 }
 

@@ -104,7 +104,17 @@ Result<IndexDefinition> StaticDefinitionFromRavenJson(const json::Value& v) {
   if (d.type == IndexType::kJavaScriptMap && !d.reduce.empty()) {
     return Status::InvalidArgument("index '" + d.name + "' is JavaScriptMap but has a Reduce");
   }
-  ROOKERY_RETURN_IF_ERROR(RefuseIfSet(v, "OutputReduceToCollection", "reduce output collections"));
+  if (const json::Value* o = v.Find("OutputReduceToCollection"); o != nullptr && !o->is_null()) {
+    if (!o->is_string()) {
+      return Status::InvalidArgument("index '" + d.name +
+                                     "': 'OutputReduceToCollection' must be a string");
+    }
+    d.output_collection = o->as_string();
+  }
+  if (!d.output_collection.empty() && d.type != IndexType::kJavaScriptMapReduce) {
+    return Status::InvalidArgument("index '" + d.name +
+                                   "' sets OutputReduceToCollection but is not a map-reduce index");
+  }
   ROOKERY_RETURN_IF_ERROR(
       RefuseIfSet(v, "PatternReferencesCollectionName", "reduce output reference documents"));
   ROOKERY_RETURN_IF_ERROR(RefuseIfSet(v, "PatternForOutputReduceToCollectionReferences",
@@ -122,7 +132,8 @@ Result<IndexDefinition> StaticDefinitionFromRavenJson(const json::Value& v) {
 
 bool SameStaticDefinition(const IndexDefinition& a, const IndexDefinition& b) {
   return a.type == b.type && a.name == b.name && a.maps == b.maps && a.reduce == b.reduce &&
-         a.field_options == b.field_options && a.configuration == b.configuration;
+         a.field_options == b.field_options && a.configuration == b.configuration &&
+         a.output_collection == b.output_collection;
 }
 
 }  // namespace rookery::indexing

@@ -66,6 +66,7 @@ Result<std::shared_ptr<Index>> IndexManager::PutStatic(IndexDefinition definitio
     definition.collections = (*program)->collections();
   }
   definition.collection = definition.collections.size() == 1 ? definition.collections[0] : "";
+  ROOKERY_RETURN_IF_ERROR(CheckOutputCollection(definition));
   if (auto existing = Find(definition.name)) {
     if (SameStaticDefinition(existing->definition(), definition)) return existing;
     existing.reset();
@@ -73,6 +74,32 @@ Result<std::shared_ptr<Index>> IndexManager::PutStatic(IndexDefinition definitio
     ROOKERY_RETURN_IF_ERROR(Delete(definition.name));
   }
   return CreateStatic(std::move(definition));
+}
+
+Status IndexManager::CheckOutputCollection(const IndexDefinition& definition) const {
+  const std::string out = documents::Lower(definition.output_collection);
+  if (out.empty()) return Status::Ok();
+  for (const std::string& c : definition.collections) {
+    if (documents::Lower(c) == out) {
+      // RavenDB refuses this too: the index would re-map its own results forever.
+      return Status::InvalidArgument(
+          "It is forbidden to create the '" + definition.name +
+          "' index which would output reduce results to documents in the '" +
+          definition.output_collection +
+          "' collection, as this index is mapping all documents in this collection");
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [name, index] : indexes_) {
+    const IndexDefinition& d = index->definition();
+    if (documents::Lower(d.name) != documents::Lower(definition.name) &&
+        documents::Lower(d.output_collection) == out) {
+      return Status::InvalidArgument(
+          "index '" + definition.name + "' cannot output reduce results to the collection '" +
+          definition.output_collection + "': index '" + d.name + "' already outputs to it");
+    }
+  }
+  return Status::Ok();
 }
 
 Result<std::shared_ptr<Index>> IndexManager::CreateStatic(IndexDefinition definition) {

@@ -44,7 +44,12 @@ void WriteStaticDefinition(json::JsonWriter& w, const indexing::IndexDefinition&
   w.Field("Priority", "Normal");
   w.Field("SourceType", "Documents");
   w.Key("AdditionalSources").BeginObject().EndObject();
-  w.Key("OutputReduceToCollection").Null();
+  w.Key("OutputReduceToCollection");
+  if (d.output_collection.empty()) {
+    w.Null();
+  } else {
+    w.String(d.output_collection);
+  }
   w.EndObject();
 }
 
