@@ -200,6 +200,8 @@ test("a syntax error is an IndexCompilationException and creates nothing", async
   output.name = "Out/Put";
   output.maps = new Set(["map('Posts', p => ({ C: p.community, N: 1 }))"]);
   output.reduce = "groupBy(x => x.C).aggregate(g => ({ C: g.key, N: g.values.length }))";
-  output.outputReduceToCollection = "PostCounts";
-  await assert.rejects(db.store.maintenance.send(new PutIndexesOperation(output)), /OutputReduceToCollection/);
+  output.outputReduceToCollection = "Posts";
+  // Output into a collection the index maps: refused (RavenDB too), nothing created.
+  await assert.rejects(db.store.maintenance.send(new PutIndexesOperation(output)), /forbidden/);
+  assert.equal(await db.store.maintenance.send(new GetIndexOperation("Out/Put")) ?? null, null);
 });
