@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include "documents/ids.h"
@@ -262,6 +263,35 @@ class StoreIndexSnapshot final : public IndexSnapshot {
 };
 
 }  // namespace
+
+std::string InvalidIndexMessage(std::string_view name, const IndexStats& stats, bool is_stale) {
+  constexpr double kFailureThreshold = 0.15;
+  constexpr uint64_t kSufficientAttempts = 100;
+  constexpr uint64_t kMinimalAttempts = 6;  // RavenDB: (int)(100 / (0.15 * 100))
+  const uint64_t attempts = stats.map_attempts + stats.reduce_attempts;
+  const uint64_t errors = stats.map_errors + stats.reduce_errors;
+  if (attempts == 0 || errors == 0) return std::string();
+  const double rate = static_cast<double>(errors) / static_cast<double>(attempts);
+  bool invalid = false;
+  if (attempts > kSufficientAttempts) {
+    invalid = rate > kFailureThreshold;
+  } else if (!is_stale) {  // too few attempts while indexing: let it index more first
+    invalid = attempts >= kMinimalAttempts ? rate > kFailureThreshold : attempts == errors;
+  }
+  if (!invalid) return std::string();
+  char percent[32];
+  std::snprintf(percent, sizeof percent, "%.2f%%", rate * 100);
+  std::string out = "Index " + std::string(name) + " is invalid, out of " +
+                    std::to_string(stats.map_attempts) + " map attempts";
+  if (stats.reduce_attempts != 0) {
+    out += " and " + std::to_string(stats.reduce_attempts) + " reduce attempts, " +
+           std::to_string(stats.map_errors) + " and " + std::to_string(stats.reduce_errors) +
+           " has failed respectively.";
+  } else {
+    out += ", " + std::to_string(stats.map_errors) + " has failed.";
+  }
+  return out + " Error rate of " + percent + " exceeds allowed 15% error rate";
+}
 
 bool IsIrregular(const json::Value& values, size_t lower_id_size) {
   size_t count = 0;

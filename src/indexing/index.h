@@ -83,6 +83,14 @@ struct IndexStats {
   std::string last_error;
 };
 
+// RavenDB's rule for an index with too many user-code errors (IndexFailureInformation): with
+// attempts = map + reduce attempts and errors likewise, invalid when errors > 0 and
+//   attempts > 100 and errors / attempts > 15%; or, once the index is not stale,
+//   attempts >= 6 and errors / attempts > 15%, or every attempt failed.
+// Returns RavenDB's message ("Index X is invalid, out of N map attempts, ...") when invalid, ""
+// otherwise.
+std::string InvalidIndexMessage(std::string_view name, const IndexStats& stats, bool is_stale);
+
 // Whether an entry's values at one path (as stored: the array CollectPath found) are irregular
 // for ordered term scans: more than one value once arrays are flattened, a number that is not
 // exactly a double (an integer beyond 2^53: its term is rounded), or a term too long for the term

@@ -326,6 +326,17 @@ bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& 
     NoteFailure(*index, s);
     return false;
   }
+  if (IsJavaScript(index->definition().type)) {
+    // An index whose user code fails too often is marked errored and no longer indexed
+    // (RavenDB's IndexFailureInformation rule); Reset or a new definition clears it.
+    auto stale = IsStale(*index);
+    const std::string invalid =
+        InvalidIndexMessage(index->name(), index->stats(), !stale.ok() || *stale);
+    if (!invalid.empty()) {
+      NoteFailure(*index, Status::FailedState(invalid));
+      return false;
+    }
+  }
   return true;
 }
 

@@ -476,5 +476,58 @@ TEST_F(JsOutputTest, ChainedIndexFollowsSourceChanges) {
   }
 }
 
+TEST(InvalidIndexTest, RavenDbFailureRateRule) {
+  IndexStats st;
+  EXPECT_EQ(InvalidIndexMessage("I", st, false), "");  // nothing attempted
+  st.map_attempts = 5;
+  st.map_errors = 4;
+  EXPECT_EQ(InvalidIndexMessage("I", st, false), "");  // too few attempts to judge
+  st.map_errors = 5;
+  EXPECT_EQ(InvalidIndexMessage("I", st, true), "");   // all failed, but still indexing
+  EXPECT_NE(InvalidIndexMessage("I", st, false), "");  // all failed and done
+  st.map_attempts = 20;
+  st.map_errors = 3;
+  EXPECT_EQ(InvalidIndexMessage("I", st, false), "");  // 15%: not above the threshold
+  st.map_errors = 4;
+  EXPECT_EQ(InvalidIndexMessage("I", st, false),
+            "Index I is invalid, out of 20 map attempts, 4 has failed. Error rate of 20.00% "
+            "exceeds allowed 15% error rate");
+  EXPECT_EQ(InvalidIndexMessage("I", st, true), "");  // under 100 attempts and stale: wait
+  st.map_attempts = 101;
+  st.map_errors = 16;
+  st.reduce_attempts = 9;
+  st.reduce_errors = 1;
+  EXPECT_NE(InvalidIndexMessage("I", st, true).find("101 map attempts and 9 reduce attempts"),
+            std::string::npos);  // over 100 attempts: judged even while stale
+}
+
+TEST_F(JsOutputTest, HighErrorRateMarksTheIndexErrored) {
+  for (int i = 0; i < 10; ++i) {
+    Put("users/" + std::to_string(i),
+        R"({"N":)" + std::to_string(i) + R"(,"@metadata":{"@collection":"Users"}})");
+  }
+  // One failing document in ten: 10% stays under RavenDB's 15%.
+  auto fine = MustDefine(Definition("Fine", {"map('Users', u => { if (u.N === 3) throw new "
+                                             "Error('bad'); return { N: u.N }; })"}));
+  auto bad = MustDefine(Definition("Bad", {"map('Users', u => u.Missing.N)"}));
+  ASSERT_TRUE(fine != nullptr && bad != nullptr);
+  WaitNonStale(*fine);
+  EXPECT_EQ(fine->stats().map_errors, 1u);
+  auto done = manager_->WaitForNonStale(*bad, 30 * 1000 * 1000);
+  ASSERT_TRUE(done.ok() && *done);
+  // The state is set right after the batch that made the index non-stale commits.
+  std::string error;
+  for (int i = 0; i < 30000 && (error = manager_->ErrorOf("Bad")).empty(); ++i) {
+    env_->SleepMicros(1000);
+  }
+  EXPECT_NE(error.find("Index Bad is invalid, out of 10 map attempts, 10 has failed"),
+            std::string::npos)
+      << error;
+  // An errored index is not indexed any more.
+  Put("users/10", R"({"N":10,"@metadata":{"@collection":"Users"}})");
+  WaitNonStale(*fine);
+  EXPECT_EQ(bad->stats().map_attempts, 10u);
+}
+
 }  // namespace
 }  // namespace rookery::indexing
