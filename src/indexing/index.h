@@ -196,6 +196,8 @@ class Index {
   using OutputDocs = std::map<std::string, std::string>;
   Result<OutputDocs> OutputDocsOf(storage::StoreWriteTransaction& txn, storage::Tree& results,
                                   std::string_view prefix);
+  // Deletes of every artificial document in the output collection (before a fresh build).
+  Status DeleteOldOutputs(documents::Database& db, std::vector<documents::Command>* out);
   bool MapsCollection(std::string_view collection) const;
   void RecordError(std::string document, std::string action, const Status& status);
 

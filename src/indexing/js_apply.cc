@@ -194,6 +194,11 @@ Status Index::ApplyJs(storage::StoreWriteTransaction& txn, const documents::Chan
     ROOKERY_RETURN_IF_ERROR(ReduceJsGroup(txn, t, js, key_text));
   }
   std::vector<documents::Command> commands;
+  if (covered_etag() == 0) {
+    // The first batch of a new, reset or redefined index: output documents left by an earlier
+    // build go (groups that no longer exist must not linger); this build writes its own.
+    ROOKERY_RETURN_IF_ERROR(DeleteOldOutputs(*js.database, &commands));
+  }
   for (const auto& [prefix, old_docs] : before) {
     ROOKERY_ASSIGN_OR_RETURN(OutputDocs now, OutputDocsOf(txn, *t.results, prefix));
     for (const auto& [id, json] : old_docs) {
@@ -217,6 +222,23 @@ Status Index::ApplyJs(storage::StoreWriteTransaction& txn, const documents::Chan
     ROOKERY_RETURN_IF_ERROR(js.database->Execute(std::move(commands)).status());
   }
   return Status::Ok();
+}
+
+Status Index::DeleteOldOutputs(documents::Database& db, std::vector<documents::Command>* out) {
+  documents::StartsWithQuery q;
+  q.prefix = definition_.output_collection + "/";
+  q.page_size = 1024;
+  while (true) {
+    ROOKERY_ASSIGN_OR_RETURN(auto page, db.GetStartingWith(q));
+    for (const documents::Document& d : page) {
+      if (documents::Lower(d.collection) == documents::Lower(definition_.output_collection) &&
+          d.flags.find("Artificial") != std::string::npos) {
+        out->push_back(documents::DeleteCommand{.id = d.id});
+      }
+    }
+    if (page.size() < q.page_size) return Status::Ok();
+    q.start_after = page.back().id;
+  }
 }
 
 Result<Index::OutputDocs> Index::OutputDocsOf(storage::StoreWriteTransaction& txn,

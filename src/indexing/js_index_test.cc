@@ -423,6 +423,24 @@ TEST_F(JsOutputTest, ResultsBecomeArtificialDocuments) {
   docs = Collection("CompanyTotals/");
   EXPECT_EQ(json::Serialize(*J(docs.at(c1).json).Find("Total")), "17");
   EXPECT_EQ(docs.at(c1).flags, "Artificial, FromIndex");
+
+  // A changed definition rebuilds the index; outputs of groups that no longer exist go, user
+  // documents of the collection stay.
+  Put("CompanyTotals/mine", R"({"Note":"user","@metadata":{"@collection":"CompanyTotals"}})");
+  index.reset();  // Delete (of the replaced index) waits for every holder
+  auto regrouped = MustDefine(WithOutput(
+      Definition("Totals", {kOrderTotals},
+                 "groupBy(x => 'all').aggregate(g => ({ Company: 'all', Count: g.values.length, "
+                 "Total: g.values.reduce((a, v) => a + v.Total, 0) }))"),
+      "CompanyTotals"));
+  ASSERT_NE(regrouped, nullptr);
+  WaitNonStale(*regrouped);
+  docs = Collection("CompanyTotals/");
+  ASSERT_EQ(docs.size(), 2u);
+  const std::string all = "CompanyTotals/" + std::to_string(Hash64(R"("all")"));
+  ASSERT_EQ(docs.count(all), 1u);
+  EXPECT_EQ(json::Serialize(*J(docs.at(all).json).Find("Total")), "24");
+  EXPECT_EQ(docs.count("CompanyTotals/mine"), 1u);
 }
 
 TEST_F(JsOutputTest, RefusesOutputCollisions) {
