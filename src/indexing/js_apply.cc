@@ -254,7 +254,7 @@ Result<Index::OutputDocs> Index::OutputDocsOf(storage::StoreWriteTransaction& tx
           return false;
         }
         for (json::Value& r : parsed->items()) {
-          if (!r.is_object()) continue;  // not a document; recorded when reduced
+          if (!r.is_object()) continue;  // not an object: no document (formats/index.md)
           r.Set("@metadata",
                 json::Value::Object(
                     {{"@collection", json::Value::String(definition_.output_collection)}}));
