@@ -45,6 +45,9 @@ class IndexManager {
 
   // An index covering `wanted` (Normalize()d here), created (and widened) if needed.
   Result<std::shared_ptr<Index>> GetOrCreateAuto(IndexDefinition wanted);
+  // The index GetOrCreateAuto(wanted) would return without creating one; nullptr when it would
+  // create (or widen) one.
+  std::shared_ptr<Index> FindAuto(IndexDefinition wanted) const;
   // By name, case-insensitive; nullptr when absent.
   std::shared_ptr<Index> Find(std::string_view name) const;
   // Every index, by name.

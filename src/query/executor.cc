@@ -384,9 +384,61 @@ Status QueryEngine::Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const
   return failed;
 }
 
+Result<std::shared_ptr<const Query>> QueryEngine::Parse(const std::string& text) {
+  {
+    std::shared_lock<std::shared_mutex> lock(cache_mu_);
+    if (auto it = cache_.find(text); it != cache_.end()) return it->second;
+  }
+  ROOKERY_ASSIGN_OR_RETURN(Query q, ParseQuery(text));
+  auto parsed = std::make_shared<const Query>(std::move(q));
+  std::unique_lock<std::shared_mutex> lock(cache_mu_);
+  if (cache_.size() >= kMaxCachedQueries) cache_.clear();
+  cache_.emplace(text, parsed);
+  return parsed;
+}
+
+bool QueryEngine::AnswersQuickly(const QueryRequest& request) {
+  if (request.wait_for_non_stale) return false;
+  auto parsed = Parse(request.text);
+  if (!parsed.ok()) return false;
+  const Query& q = **parsed;
+  const json::Value& parameters = request.parameters;
+  // Group by reads every group, distinct every match; load clauses load more documents.
+  if (q.operation != Query::Operation::kSelect || !q.group_by.empty() || q.distinct ||
+      !q.loads.empty() || !CheckParameters(q, parameters).ok()) {
+    return false;
+  }
+  if (q.source != Query::SourceKind::kIndex && !NeedsIndex(q)) {
+    auto direct = DirectIds(q, parameters);  // a collection scan is not quick
+    return direct.ok() && direct->has_value() && (*direct)->size() <= kQuickEntries;
+  }
+  const std::shared_ptr<indexing::Index> index = q.source == Query::SourceKind::kIndex
+                                                     ? indexes_.Find(q.source_name)
+                                                     : indexes_.FindAuto(AutoIndexFor(q));
+  if (index == nullptr || index->definition().type != indexing::IndexType::kAutoMap ||
+      q.where == nullptr) {
+    return false;
+  }
+  auto offset = ResolveCount(q.offset, parameters, "offset");
+  auto limit = ResolveCount(q.limit, parameters, "limit");
+  auto snapshot = index->Snapshot();
+  if (!offset.ok() || !limit.ok() || !snapshot.ok()) return false;
+  // An ordered range reads only its page's entries and counts the rest leaf by leaf.
+  auto range = OrderedRangeFor(q, index->definition(), parameters);
+  if (range.ok() && range->has_value() && limit->has_value() &&
+      **limit <= kQuickEntries - std::min<uint64_t>(offset->value_or(0), kQuickEntries)) {
+    auto irregular = (*snapshot)->IrregularEntries((*range)->path);
+    if (irregular.ok() && irregular->has_value() && **irregular == 0) return true;
+  }
+  auto within =
+      CandidatesWithin(*q.where, **snapshot, index->definition(), parameters, kQuickEntries);
+  return within.ok() && *within;
+}
+
 Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   const uint64_t start = env_.MonotonicNanos();
-  ROOKERY_ASSIGN_OR_RETURN(Query q, ParseQuery(request.text));
+  ROOKERY_ASSIGN_OR_RETURN(std::shared_ptr<const Query> parsed, Parse(request.text));
+  const Query& q = *parsed;
   if (q.operation == Query::Operation::kUpdate) {
     return Status::NotSupported(
         "update by query ('update { ... }') runs JavaScript patches, which Rookery does not "
@@ -446,16 +498,16 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
       if (!matches[i].is_document && !map_reduce) ids.push_back(matches[i].id);
     }
     if (ids.empty()) return Status::Ok();
-    ROOKERY_ASSIGN_OR_RETURN(auto docs, database_.GetMany(ids));
+    ROOKERY_ASSIGN_OR_RETURN(auto docs, database_.GetJsonMany(ids));
     size_t j = 0;
     for (size_t i = from; i < to; ++i) {
       if (matches[i].is_document || map_reduce) continue;
       auto& doc = docs[j++];
       if (!doc) continue;  // deleted since indexing: dropped below
       if (needs_values) {
-        ROOKERY_ASSIGN_OR_RETURN(matches[i].values, json::Parse(doc->json));
+        ROOKERY_ASSIGN_OR_RETURN(matches[i].values, json::Parse(*doc));
       }
-      matches[i].json = std::move(doc->json);
+      matches[i].json = std::move(*doc);
       matches[i].is_document = true;
     }
     return Status::Ok();
@@ -493,8 +545,10 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
         Project(q, source, m.id, coll && coll->is_string() ? coll->as_string() : ""));
     return std::optional<json::Value>(std::move(projected));
   };
+  // Each match is turned into text once, so the stored text can be moved out (distinct keeps
+  // its own copy of the key).
   auto text_of = [&](Match& m, const std::optional<json::Value>& v) {
-    return v ? json::Serialize(*v) : m.json;
+    return v ? json::Serialize(*v) : std::move(m.json);
   };
 
   std::vector<std::string> texts;
@@ -570,7 +624,8 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
 
 Result<std::vector<std::string>> QueryEngine::MatchingIds(const QueryRequest& request,
                                                           bool* is_stale) {
-  ROOKERY_ASSIGN_OR_RETURN(Query q, ParseQuery(request.text));
+  ROOKERY_ASSIGN_OR_RETURN(std::shared_ptr<const Query> parsed, Parse(request.text));
+  const Query& q = *parsed;
   if (q.operation == Query::Operation::kUpdate || !q.group_by.empty()) {
     return Status::InvalidArgument("a delete by query needs a plain 'from ... where ...' query");
   }

@@ -31,6 +31,12 @@ Result<std::optional<std::set<std::string>>> Candidates(const Expr& expr,
                                                         const indexing::IndexDefinition& definition,
                                                         const json::Value& parameters);
 
+// Whether Candidates narrows `expr` to at most `max_candidates` entries. Reads at most about
+// max_candidates + 1 term keys per term scan, so it is cheap whatever the index holds.
+Result<bool> CandidatesWithin(const Expr& expr, indexing::IndexSnapshot& snapshot,
+                              const indexing::IndexDefinition& definition,
+                              const json::Value& parameters, size_t max_candidates);
+
 // A range + sort that an ordered scan of one term tree answers exactly, without loading every
 // match: the where clause is a single numeric range on an indexed path P (`P between a and b`,
 // `P > a`, `>=`, `<`, `<=`; a and b numbers exactly representable as doubles) and the query is

@@ -133,6 +133,34 @@ Status RunQuery(ServerContext& context, const HttpRequest& req, HttpResponse& re
 
 }  // namespace
 
+bool QueryAnswersInline(ServerContext& context, const HttpRequest& req) {
+  constexpr std::string_view kPrefix = "/databases/", kSuffix = "/queries";
+  const std::string_view path = req.path;
+  const bool post = req.method == "POST";
+  if ((!post && req.method != "GET") || !path.starts_with(kPrefix) || !path.ends_with(kSuffix) ||
+      path.size() <= kPrefix.size() + kSuffix.size()) {
+    return false;
+  }
+  const std::string_view name =
+      path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
+  if (name.find('/') != std::string_view::npos) return false;
+  std::shared_ptr<DatabaseServices> services = context.registry->OpenServices(name);
+  if (services == nullptr) return false;
+  query::QueryRequest request;
+  if (post) {
+    auto body = ParseJsonObjectBody(req.body, "query");
+    if (!body.ok()) return false;
+    auto read = ReadQueryBody(*body);
+    if (!read.ok()) return false;
+    request = std::move(read).value();
+  } else {
+    auto text = RequireQuery(req, "query");
+    if (!text.ok()) return false;
+    request.text = std::move(text).value();
+  }
+  return services->queries->AnswersQuickly(request);
+}
+
 void AddQueryRoutes(Router& router, ServerContext& context) {
   auto post = [&context](const HttpRequest& req, HttpResponse& res, DatabaseServices& services) {
     ROOKERY_ASSIGN_OR_RETURN(json::Value body, ParseJsonObjectBody(req.body, "query"));
