@@ -123,6 +123,54 @@ TEST_F(ExecutorTest, IrregularEntriesFallBackToTheGeneralPath) {
   EXPECT_EQ(r.total_results, 2u * 3 + 1);  // 3 and 4 twice each in 0..39 % 17, items/a once
 }
 
+// AnswersQuickly: only queries that need no wait and no new index, with a bounded number of
+// entries to read; the probe itself creates nothing.
+TEST_F(ExecutorTest, AnswersQuicklyOnlyBoundedQueriesOnExistingIndexes) {
+  for (int i = 0; i < 300; ++i) {
+    Put("items/" + std::to_string(i), "{\"Category\":\"c" + std::to_string(i / 10) +
+                                          "\",\"Kind\":\"all\",\"Score\":" + std::to_string(i) +
+                                          ",\"@metadata\":{\"@collection\":\"Items\"}}");
+  }
+  auto quick = [&](const std::string& rql, const std::string& parameters, bool wait = false) {
+    QueryRequest request;
+    request.text = rql;
+    request.parameters = J(parameters);
+    request.wait_for_non_stale = wait;
+    return engine_->AnswersQuickly(request);
+  };
+  const std::string eq = "from Items where Category = $c";
+  const std::string range =
+      "from Items where Score between $a and $b order by Score as long limit $o, $n";
+  EXPECT_FALSE(quick(eq, R"({"c":"c3"})"));  // would create the index
+  EXPECT_TRUE(manager_->List().empty());
+  EXPECT_EQ(Run(eq, R"({"c":"c3"})").results.size(), 10u);
+  EXPECT_TRUE(quick(eq, R"({"c":"c3"})"));
+  EXPECT_TRUE(quick(eq, R"({"c":"nothing"})"));
+  EXPECT_FALSE(quick(eq, R"({"c":"c3"})", /*wait=*/true));
+  EXPECT_FALSE(quick(eq, R"({})"));                            // missing parameter: Run reports it
+  EXPECT_FALSE(quick("from Items where", R"({})"));            // malformed: Run reports it
+  EXPECT_FALSE(quick("from Items where Kind = 'all'", "{}"));  // would widen the index
+  EXPECT_EQ(manager_->Find("Auto/Items/ByCategoryAndKind"), nullptr);
+  EXPECT_FALSE(quick(range, R"({"a":0,"b":299,"o":0,"n":25})"));  // likewise
+  EXPECT_EQ(Run(range, R"({"a":0,"b":299,"o":0,"n":25})").total_results, 300u);
+  EXPECT_EQ(Run("from Items where Kind = 'all' and Score >= 0", "{}").total_results, 300u);
+  // More candidates than kQuickEntries: not quick, unless an ordered range reads only its page.
+  EXPECT_FALSE(quick("from Items where Kind = 'all'", "{}"));
+  EXPECT_TRUE(quick(range, R"({"a":0,"b":299,"o":0,"n":25})"));
+  EXPECT_FALSE(quick(range, R"({"a":0,"b":299,"o":0,"n":1000})"));
+  EXPECT_FALSE(quick(range, R"({"a":0,"b":299,"o":250,"n":25})"));
+  EXPECT_TRUE(quick(range, R"({"a":5,"b":20,"o":null,"n":null})"));  // 16 candidates
+  EXPECT_FALSE(quick("from Items where Score >= 0 order by Score as long", "{}"));
+  // Scans, group by and unknown indexes are never quick; direct loads by id are.
+  EXPECT_FALSE(quick("from Items", "{}"));
+  EXPECT_FALSE(quick("from Items group by Category", "{}"));
+  EXPECT_FALSE(quick("from index 'Nope' where Category = 'c1'", "{}"));
+  EXPECT_TRUE(quick("from Items where id() = 'items/1'", "{}"));
+  // Cached parses answer each parameter set on its own.
+  EXPECT_EQ(Run(eq, R"({"c":"c4"})").results, Run(eq, R"({"c":"c4"})").results);
+  EXPECT_NE(Run(eq, R"({"c":"c4"})").results, Run(eq, R"({"c":"c5"})").results);
+}
+
 TEST(OrderedRangeForTest, OnlySingleNumericRangesOrderedByTheSameFieldAscending) {
   indexing::IndexDefinition d;
   d.collection = "Items";
