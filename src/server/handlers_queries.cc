@@ -67,7 +67,12 @@ std::string IsoOrNull(uint64_t micros) {
 
 std::string ResultBody(const query::QueryResult& r, const std::string& node_tag,
                        uint64_t now_micros) {
+  // Sized once: the results are most of the body (about 12 KB for ten 1 KiB documents).
+  size_t size = 1024;
+  for (const std::string& doc : r.results) size += doc.size() + 1;
+  for (const auto& [id, doc] : r.includes) size += id.size() + doc.size() + 4;
   std::string out;
+  out.reserve(size);
   json::JsonWriter w(&out);
   w.BeginObject();
   w.Field("TotalResults", r.total_results);
@@ -83,14 +88,10 @@ std::string ResultBody(const query::QueryResult& r, const std::string& node_tag,
   w.Key("Includes").BeginObject();
   for (const auto& [id, doc] : r.includes) w.Key(id).Raw(doc);
   w.EndObject();
+  const std::string now = documents::FormatDate(now_micros);
   const std::string indexed = IsoOrNull(r.index_timestamp_micros);
-  w.Key("IndexTimestamp");
-  if (indexed.empty()) {
-    w.String(documents::FormatDate(now_micros));
-  } else {
-    w.String(indexed);
-  }
-  w.Field("LastQueryTime", documents::FormatDate(now_micros));
+  w.Field("IndexTimestamp", indexed.empty() ? now : indexed);
+  w.Field("LastQueryTime", now);
   w.Field("IsStale", r.is_stale);
   w.Field("ResultEtag", r.result_etag);
   w.Field("NodeTag", node_tag);
