@@ -103,7 +103,9 @@ json::Value ProjectionMetadata(std::string_view id) {
 }  // namespace
 
 struct QueryEngine::Match {
-  std::string id;  // original casing; "" for map-reduce results
+  // Original casing; "" for map-reduce results; the lower id on an ordered range page of whole
+  // documents (OrderedRangePage).
+  std::string id;
   // Entry fields (map), the parsed document (scan; map once loaded when the query projects or
   // includes) or the result (reduce).
   json::Value values;
@@ -219,9 +221,21 @@ Result<std::optional<uint64_t>> QueryEngine::OrderedRangePage(
     total += more;
   }
 
-  // The page's entries, each checked against the whole where clause: a mismatch would mean the
-  // term tree and the entries disagree, and the general path decides instead.
   page->clear();
+  // Without irregular entries the scanned keys are exactly the matches (OrderedRangeFor), and
+  // whole documents are loaded by lower id: the entries add nothing (reading and parsing 25 of
+  // them was ~15% of a range query's CPU).
+  if (!q.has_select) {
+    for (std::string& lower_id : ids) {
+      Match m;
+      m.id = std::move(lower_id);
+      page->push_back(std::move(m));
+    }
+    return Total(total);
+  }
+  // A projection needs the id's original casing, which the entry holds. Each entry is checked
+  // against the whole where clause too: a mismatch would mean the term tree and the entries
+  // disagree, and the general path decides instead.
   for (const std::string& lower_id : ids) {
     ROOKERY_ASSIGN_OR_RETURN(auto entry, snapshot.GetEntry(lower_id));
     bool ok = entry.has_value();

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "indexing/index_manager.h"
@@ -88,10 +89,13 @@ TEST_F(ExecutorTest, OrderedRangeMatchesTheGeneralPath) {
       score = kOdd[rng() % 7];
     }
     const std::string body = i % 13 == 0 ? "" : "\"Score\":" + score + ",";
-    Put("items/" + std::to_string(rng() % 100000) + "-" + std::to_string(i),
+    // Mixed-case ids: projections must return each id's original casing.
+    Put((i % 3 == 0 ? "Items/X" : "items/") + std::to_string(rng() % 100000) + "-" +
+            std::to_string(i),
         "{" + body + "\"N\":" + std::to_string(i) + ",\"@metadata\":{\"@collection\":\"Items\"}}");
   }
-  for (const std::string order : {"Score as long", "Score as double"}) {
+  for (const std::string order :
+       {"Score as long", "Score as double", "Score as long select id() as Id, Score, N"}) {
     for (const std::string paging : {"", " limit 5", " limit 7, 11", " limit 290, 25"}) {
       ExpectSame("Score between $a and $b", order, R"({"a":-5,"b":12})", paging);
       ExpectSame("Score between $a and $b", order, R"({"a":-2.5,"b":2.5})", paging);
@@ -102,6 +106,12 @@ TEST_F(ExecutorTest, OrderedRangeMatchesTheGeneralPath) {
       ExpectSame("Score between $a and $b", order, R"({"a":100,"b":200})", paging);
     }
   }
+  // The projected ids keep their casing on the ordered path.
+  const QueryResult p = Run(
+      "from Items where Score between -100 and 100 order by Score as long select id() as Id", "{}");
+  EXPECT_TRUE(std::any_of(p.results.begin(), p.results.end(), [](const std::string& r) {
+    return r.find("\"Items/X") != std::string::npos;
+  }));
 }
 
 // Arrays and integers beyond 2^53 make entries irregular: the ordered path must not be used
