@@ -429,8 +429,10 @@ bool QueryEngine::AnswersQuickly(const QueryRequest& request) {
   const std::shared_ptr<indexing::Index> index = q.source == Query::SourceKind::kIndex
                                                      ? indexes_.Find(q.source_name)
                                                      : indexes_.FindAuto(AutoIndexFor(q));
+  // A caught-up index also keeps the staleness check to one comparison: behind, it reads changes
+  // of other collections until it finds one of the index's.
   if (index == nullptr || index->definition().type != indexing::IndexType::kAutoMap ||
-      q.where == nullptr) {
+      q.where == nullptr || index->covered_etag() < database_.LastEtag()) {
     return false;
   }
   auto offset = ResolveCount(q.offset, parameters, "offset");

@@ -67,11 +67,11 @@ class QueryEngine {
   Result<std::vector<std::string>> MatchingIds(const QueryRequest& request, bool* is_stale);
 
   // Whether Run(request) is cheap and never blocks: it does not wait for indexing, needs no new
-  // index (nothing is written), and touches at most about kQuickEntries index entries and
-  // documents plus, for an ordered range, a leaf-by-leaf count of the range. Such a query can be
-  // answered on an I/O thread (server.cc). Costs a parse (cached) and, for index queries, a
-  // snapshot and at most kQuickEntries + 1 term keys per term scan. False on any error: Run
-  // reports it.
+  // index (nothing is written), its index has caught up with every committed change, and touches at
+  // most about kQuickEntries index entries and documents plus, for an ordered range, a leaf-by-leaf
+  // count of the range. Such a query can be answered on an I/O thread (server.cc). Costs a parse
+  // (cached) and, for index queries, a snapshot and at most kQuickEntries + 1 term keys per term
+  // scan. False on any error: Run reports it.
   static constexpr size_t kQuickEntries = 256;
   bool AnswersQuickly(const QueryRequest& request);
 
