@@ -103,8 +103,8 @@ json::Value ProjectionMetadata(std::string_view id) {
 }  // namespace
 
 struct QueryEngine::Match {
-  // Original casing; "" for map-reduce results; the lower id on an ordered range page of whole
-  // documents (OrderedRangePage).
+  // Original casing; "" for map-reduce results; the lower id when the query returns whole
+  // documents of exact candidates (Collect) or of an ordered range page (OrderedRangePage).
   std::string id;
   // Entry fields (map), the parsed document (scan; map once loaded when the query projects or
   // includes) or the result (reduce).
@@ -256,7 +256,8 @@ Result<std::optional<uint64_t>> QueryEngine::OrderedRangePage(
 }
 
 Status QueryEngine::Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const Query& q,
-                            const json::Value& parameters, std::vector<Match>* matches) {
+                            const json::Value& parameters, bool lower_ids_suffice,
+                            std::vector<Match>* matches) {
   if (plan.kind == Plan::Kind::kDirect) {
     ROOKERY_ASSIGN_OR_RETURN(auto docs, database_.GetMany(plan.direct_ids));
     std::set<std::string> seen;
@@ -370,6 +371,18 @@ Status QueryEngine::Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const
     ROOKERY_ASSIGN_OR_RETURN(candidates,
                              Candidates(*q.where, *snapshot, index.definition(), parameters));
   }
+  if (candidates && lower_ids_suffice) {
+    ROOKERY_ASSIGN_OR_RETURN(bool exact,
+                             CandidatesAreMatches(*q.where, index.definition(), parameters));
+    if (exact) {
+      for (const std::string& lower_id : *candidates) {
+        Match m;
+        m.id = lower_id;
+        matches->push_back(std::move(m));
+      }
+      return Status::Ok();
+    }
+  }
   Status failed;
   auto consider = [&](indexing::IndexEntry& entry) -> bool {
     if (q.where) {
@@ -477,7 +490,10 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
                                                              offset.value_or(0), limit, &matches));
   }
   if (!ordered_total) {
-    ROOKERY_RETURN_IF_ERROR(Collect(plan, snapshot.get(), q, parameters, &matches));
+    // Whole documents in index order are loaded by lower id: nothing else of a match is used.
+    const bool lower_ids_suffice = !q.has_select && q.order_by.empty() && !q.distinct;
+    ROOKERY_RETURN_IF_ERROR(
+        Collect(plan, snapshot.get(), q, parameters, lower_ids_suffice, &matches));
   }
 
   // Order.
@@ -649,7 +665,8 @@ Result<std::vector<std::string>> QueryEngine::MatchingIds(const QueryRequest& re
   ROOKERY_ASSIGN_OR_RETURN(Plan plan, MakePlan(q, request.parameters));
   std::vector<Match> matches;
   ROOKERY_ASSIGN_OR_RETURN(auto snapshot, OpenSnapshot(plan, request, is_stale));
-  ROOKERY_RETURN_IF_ERROR(Collect(plan, snapshot.get(), q, request.parameters, &matches));
+  ROOKERY_RETURN_IF_ERROR(Collect(plan, snapshot.get(), q, request.parameters,
+                                  /*lower_ids_suffice=*/false, &matches));
   std::vector<std::string> ids;
   ids.reserve(matches.size());
   for (Match& m : matches) ids.push_back(std::move(m.id));

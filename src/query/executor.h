@@ -84,8 +84,11 @@ class QueryEngine {
   Result<std::unique_ptr<indexing::IndexSnapshot>> OpenSnapshot(Plan& plan,
                                                                 const QueryRequest& request,
                                                                 bool* is_stale);
+  // `lower_ids_suffice`: the caller needs of a map match only its lower id (whole documents, no
+  // order by), so exact candidates (CandidatesAreMatches) are taken without reading entries.
   Status Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const Query& query,
-                 const json::Value& parameters, std::vector<Match>* matches);
+                 const json::Value& parameters, bool lower_ids_suffice,
+                 std::vector<Match>* matches);
   // An ordered range (planner.h OrderedRangeFor) answered by one term-tree scan: the page's
   // matches, in order, and the total; nullopt when the query or the index does not allow it
   // (then the caller collects and sorts every match).

@@ -133,6 +133,46 @@ TEST_F(ExecutorTest, IrregularEntriesFallBackToTheGeneralPath) {
   EXPECT_EQ(r.total_results, 2u * 3 + 1);  // 3 and 4 twice each in 0..39 % 17, items/a once
 }
 
+// A string equality takes its term-tree candidates without evaluating their entries
+// (CandidatesAreMatches): it must give exactly what evaluation gives (`and true` forces it), for
+// case variants, arrays (nested too), numbers, numeric texts, nulls and missing fields.
+TEST_F(ExecutorTest, ExactCandidatesMatchEvaluation) {
+  const uint32_t seed = ::testing::UnitTest::GetInstance()->random_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  const char* const kValues[] = {"\"abc\"",
+                                 "\"ABC\"",
+                                 "\"Abc\"",
+                                 "\"x\"",
+                                 "\"\\u00c9t\u00e9\"",
+                                 "\"\u00e9T\u00c9\"",
+                                 "31",
+                                 "31.0",
+                                 "\"31\"",
+                                 "\"31.0\"",
+                                 "null",
+                                 "true",
+                                 "[\"abc\",1]",
+                                 "[[\"X\"]]",
+                                 "[]",
+                                 "{\"a\":\"abc\"}"};
+  for (int i = 0; i < 200; ++i) {
+    const std::string value = kValues[rng() % std::size(kValues)];
+    const std::string body = i % 11 == 0 ? "" : "\"Tag\":" + value + ",";
+    Put((i % 2 ? "Items/T" : "items/t") + std::to_string(i),
+        "{" + body + "\"@metadata\":{\"@collection\":\"Items\"}}");
+  }
+  for (const char* wanted : {"abc", "ABC", "x", "X", "\u00e9t\u00e9", "31", "31.0", "nope", ""}) {
+    const std::string parameters =
+        json::Serialize(json::Value::Object({json::Member("t", json::Value::String(wanted))}));
+    const QueryResult fast = Run("from Items where Tag = $t", parameters);
+    const QueryResult evaluated = Run("from Items where Tag = $t and true", parameters);
+    EXPECT_EQ(fast.total_results, evaluated.total_results) << wanted;
+    EXPECT_EQ(fast.results, evaluated.results) << wanted;
+  }
+  EXPECT_GT(Run("from Items where Tag = 'abc'", "{}").total_results, 0u);
+}
+
 // AnswersQuickly: only queries that need no wait and no new index, with a bounded number of
 // entries to read; the probe itself creates nothing.
 TEST_F(ExecutorTest, AnswersQuicklyOnlyBoundedQueriesOnExistingIndexes) {

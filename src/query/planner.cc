@@ -351,6 +351,19 @@ Result<std::optional<std::set<std::string>>> Candidates(const Expr& expr,
   return n.Of(expr);
 }
 
+Result<bool> CandidatesAreMatches(const Expr& expr, const indexing::IndexDefinition& definition,
+                                  const json::Value& parameters) {
+  if (expr.kind != Expr::Kind::kCompare || expr.op != CompareOp::kEq || expr.exact ||
+      !IsDocumentPath(expr.field) ||
+      std::find(definition.fields.begin(), definition.fields.end(), expr.field.path) ==
+          definition.fields.end()) {
+    return false;
+  }
+  ROOKERY_ASSIGN_OR_RETURN(const json::Value* v, ResolveValue(expr.values[0], parameters));
+  // A numeric text also scans the number's term, whose values may print differently ("31.0").
+  return v->is_string() && !NumberText(v->as_string());
+}
+
 Result<bool> CandidatesWithin(const Expr& expr, indexing::IndexSnapshot& snapshot,
                               const indexing::IndexDefinition& definition,
                               const json::Value& parameters, size_t max_candidates) {
