@@ -148,9 +148,10 @@ Result<std::vector<CommandResult>> DatabaseImpl::Execute(std::vector<Command> co
   if (commands.empty()) return results;
   // Serializing documents is the bulk of a PUT's CPU: done here, in parallel across callers,
   // instead of on the merger's one writer thread.
-  std::vector<std::optional<PreparedJson>> prepared(commands.size());
+  std::vector<std::optional<PreparedDocument>> prepared(commands.size());
   for (size_t i = 0; i < commands.size(); ++i) {
-    if (const auto* put = std::get_if<PutCommand>(&commands[i]); put && put->document.is_object()) {
+    if (const auto* put = std::get_if<PutCommand>(&commands[i]);
+        put && !put->prepared && put->document.is_object()) {
       prepared[i] = PrepareJson(put->document);
     }
   }

@@ -28,6 +28,7 @@
 
 #include "base/result.h"
 #include "documents/revisions.h"
+#include "json/dom.h"
 #include "json/value.h"
 #include "platform/env.h"
 
@@ -54,13 +55,29 @@ struct Document {
 // current change vector must be exactly this.
 using ExpectedChangeVector = std::optional<std::string>;
 
+// A document validated and serialized for storing ahead of its write, everywhere but for the
+// server-owned metadata that only the write assigns (PrepareDocument).
+struct PreparedDocument {
+  std::string collection;  // "@empty" when the document has none
+  std::string head;        // "{...,"@metadata":{<client metadata members>"
+  std::string tail;        // "}<members after @metadata>}"
+};
+
 struct PutCommand {
   // "" or absent: a new GUID; ending in '/': prefix + 19-digit etag + "-<node>"; ending in '|':
   // prefix (with '|' replaced by '/') + the next identity of that prefix; otherwise as given.
   std::string id;
   json::Value document;  // an object; server-owned metadata keys in it are replaced
   ExpectedChangeVector expected_change_vector;
+  // When set, the document to store, and `document` is ignored: callers holding the document as
+  // JSON text (bulk_docs) prepare it without building a json::Value.
+  std::optional<PreparedDocument> prepared;
 };
+
+// Validates `document` (for the PUT of `id`, as given: used in messages) and serializes it as a
+// PUT stores it, with the client's server-owned metadata dropped. The errors are those Execute
+// reports for the same document as a json::Value. Thread-safe; reads `document` only.
+Result<PreparedDocument> PrepareDocument(std::string_view id, const json::Node& document);
 
 struct DeleteCommand {
   std::string id;

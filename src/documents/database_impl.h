@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "documents/database.h"
 #include "documents/layout.h"
@@ -89,6 +90,15 @@ class WriteContext final : public MergedTransaction {
   // Fills *doc (whose record views its bytes: do not copy or move it) if the document exists.
   Result<bool> LoadDocument(std::string_view lowered_id, StoredDocument* doc);
 
+  // A collection's document count as this transaction has changed it so far. Counts are read
+  // from the collections tree on first use and written back once, at Commit (a Get and a Put per
+  // collection and transaction instead of per document). count 0: no entry.
+  struct CollectionCount {
+    uint64_t count = 0;
+    std::string name;  // as first written (the tree's value)
+  };
+  Result<CollectionCount*> CollectionCountOf(const std::string& lowered_name);
+
   storage::Tree* docs = nullptr;
   storage::Tree* docs_by_etag = nullptr;
   storage::Tree* tombstones = nullptr;
@@ -118,26 +128,27 @@ class WriteContext final : public MergedTransaction {
   uint64_t loaded_etag_ = 0;
   std::shared_ptr<const RevisionsConfig> config_;
   std::shared_ptr<const RevisionsConfig> pending_config_;
+  std::unordered_map<std::string, CollectionCount> collection_counts_;  // by lowered name
 };
 
-// The stored JSON of a PUT in two parts: everything the client sent, serialized (with the
-// client's own metadata members), around the place where the server-owned metadata goes.
-struct PreparedJson {
-  std::string head;  // "{...,"@metadata":{<client metadata members>"
-  std::string tail;  // "}<members after @metadata>}"
-};
-// Runs in the caller's thread so that the merger's single writer only splices (FinishJson).
-PreparedJson PrepareJson(const json::Value& document);  // `document` is an object
-std::string FinishJson(const PreparedJson& prepared, const std::string& id,
-                       const std::string& change_vector, const std::string& last_modified,
-                       const std::string& flags);
+// The stored JSON of a PUT in two parts (PreparedDocument's head and tail, without the
+// collection): everything the client sent, serialized (with the client's own metadata members),
+// around the place where the server-owned metadata goes. Runs in the caller's thread so that the
+// merger's single writer only splices (FinishJson).
+PreparedDocument PrepareJson(const json::Value& document);  // `document` is an object
+// Appends the finished JSON to *out; FinishedJsonSize is enough room for it.
+void FinishJson(const PreparedDocument& prepared, const std::string& id,
+                const std::string& change_vector, const std::string& last_modified,
+                const std::string& flags, std::string* out);
+size_t FinishedJsonSize(const PreparedDocument& prepared, const std::string& id,
+                        const std::string& change_vector);
 
 // Command execution inside a write context (document_store.cc). `prepared`, when not null, is
-// PrepareJson(command.document).
+// PrepareJson(command.document); ignored when the command carries its own.
 Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
-                             const PreparedJson* prepared = nullptr);
+                             const PreparedDocument* prepared = nullptr);
 Result<DeleteResult> ExecuteDelete(WriteContext& ctx, const DeleteCommand& command);
-// Adds `delta` (+1 / -1) to the count of `collection`.
+// Adds `delta` (+1 / -1) to the count of `collection` (stored when the transaction commits).
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta);
 
 Document ToDocument(const layout::DocumentRecord& record);
@@ -151,7 +162,7 @@ Result<std::string> FlagsForPut(WriteContext& ctx, std::string_view lower_id,
 // After a PUT wrote `record` (created = no live document before): drops the id's bin entry and,
 // with `config`, stores the revision and trims older ones.
 Status RevisionsAfterPut(WriteContext& ctx, std::string_view lower_id,
-                         const layout::DocumentRecord& record, const PreparedJson& prepared,
+                         const layout::DocumentRecord& record, const PreparedDocument& prepared,
                          bool created, const CollectionRevisionsConfig* config);
 // After a DELETE of the live document `deleted` with tombstone etag/change vector/time: purges
 // the history (PurgeOnDelete) or stores a delete revision and the bin entry.

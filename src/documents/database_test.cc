@@ -231,6 +231,27 @@ TEST_F(DatabaseTest, StatsAndReopen) {
   EXPECT_EQ(PutOne("users/3", kUser).change_vector, "A:6-" + dbid);  // etags continue
 }
 
+// Collection counts are kept per transaction and stored at commit: within one batch a collection
+// that empties and fills again takes the new casing, and one that appears and empties leaves no
+// entry, exactly as when every change is stored at once.
+TEST_F(DatabaseTest, CollectionCountsWithinOneBatch) {
+  PutOne("a/1", R"({"@metadata":{"@collection":"Apples"}})");
+  Run({Del("a/1"), Put("a/2", R"({"@metadata":{"@collection":"APPLES"}})"),
+       Put("a/3", R"({"@metadata":{"@collection":"apples"}})"),
+       Put("p/1", R"({"@metadata":{"@collection":"Pears"}})"), Del("p/1")});
+  DatabaseStats s = Stats();
+  ASSERT_EQ(s.collections.size(), 1u) << "Pears came and went";
+  EXPECT_EQ(s.collections[0].name, "APPLES");
+  EXPECT_EQ(s.collections[0].count, 2u);
+  // A failing batch merged with others leaves the counts of the others only.
+  EXPECT_FALSE(db_->Execute({Put("a/4", R"({"@metadata":{"@collection":"Apples"}})"),
+                             Put("a/2", "{}", std::string("A:1-wrong"))})
+                   .ok());
+  EXPECT_EQ(Stats().collections[0].count, 2u);
+  Reopen();
+  EXPECT_EQ(Stats().collections[0].count, 2u);
+}
+
 TEST_F(DatabaseTest, ConcurrentBatchesAreMergedAndAFailingOneIsIsolated) {
   PutOne("locked", "{}");
   TransactionMerger& merger = db_->merger();

@@ -24,34 +24,56 @@ bool IsServerOwned(std::string_view key) {
   return false;
 }
 
-std::string_view TypeName(const json::Value& v) {
-  return json::TypeDescription(v.type());
+// A document arrives as a json::Value (PUT /docs, HiLo) or as a json::Node (bulk_docs): these
+// overloads let ValidateDocument and PrepareJson be written once for both.
+const json::Value* FindMember(const json::Value& v, std::string_view key) {
+  return v.Find(key);
+}
+std::optional<json::Node> FindMember(const json::Node& v, std::string_view key) {
+  return v.Find(key);
+}
+template <typename F>
+void ForEachMember(const json::Value& v, F&& fn) {
+  for (const json::Member& m : v.members()) fn(std::string_view(m.first), m.second);
+}
+template <typename F>
+void ForEachMember(const json::Node& v, F&& fn) {
+  v.ForEachMember(fn);
+}
+void WriteValue(const json::Value& v, std::string* out) {
+  json::SerializeTo(v, out);
+}
+void WriteValue(const json::Node& v, std::string* out) {
+  v.SerializeTo(out);
+}
+
+template <typename Doc>
+std::string TypeName(const Doc& v) {
+  return std::string(json::TypeDescription(v.type()));
 }
 
 // Checks the document's shape; returns its collection ("@empty" when none).
-Result<std::string> ValidateDocument(std::string_view id, const json::Value& doc) {
+template <typename Doc>
+Result<std::string> ValidateDocument(std::string_view id, const Doc& doc) {
   std::string what =
       id.empty() ? std::string("the document") : "document '" + std::string(id) + "'";
   if (!doc.is_object()) {
-    return Status::InvalidArgument(what + " must be a JSON object, got " +
-                                   std::string(TypeName(doc)));
+    return Status::InvalidArgument(what + " must be a JSON object, got " + TypeName(doc));
   }
-  const json::Value* meta = doc.Find("@metadata");
-  if (meta == nullptr || meta->is_null()) return std::string(layout::kEmptyCollection);
+  const auto meta = FindMember(doc, "@metadata");
+  if (!meta || meta->is_null()) return std::string(layout::kEmptyCollection);
   if (!meta->is_object()) {
     return Status::InvalidArgument("@metadata of " + what + " must be a JSON object, got " +
-                                   std::string(TypeName(*meta)));
+                                   TypeName(*meta));
   }
-  const json::Value* collection = meta->Find("@collection");
-  if (collection == nullptr || collection->is_null()) {
-    return std::string(layout::kEmptyCollection);
-  }
+  const auto collection = FindMember(*meta, "@collection");
+  if (!collection || collection->is_null()) return std::string(layout::kEmptyCollection);
   if (!collection->is_string()) {
     return Status::InvalidArgument("@metadata.@collection of " + what + " must be a string, got " +
-                                   std::string(TypeName(*collection)));
+                                   TypeName(*collection));
   }
   if (collection->as_string().empty()) return std::string(layout::kEmptyCollection);
-  return collection->as_string();
+  return std::string(collection->as_string());
 }
 
 Status ValidateId(std::string_view id, std::string_view command) {
@@ -102,93 +124,107 @@ Status CheckChangeVector(std::string_view id, const ExpectedChangeVector& expect
 // The stored JSON is the client's document with the server-owned metadata rewritten: PrepareJson
 // serializes everything the client sent (in the caller's thread, outside the merger), and
 // FinishJson splices in the fields that exist only once the transaction assigns an etag.
-void AppendMember(std::string* out, std::string_view key, const json::Value& value) {
+template <typename Doc>
+void AppendMember(std::string* out, std::string_view key, const Doc& value) {
   if (out->back() != '{') out->push_back(',');
   json::AppendQuoted(out, key);
   out->push_back(':');
-  json::SerializeTo(value, out);
+  WriteValue(value, out);
+}
+
+template <typename Doc>
+void PrepareJsonOf(const Doc& document, PreparedDocument* p) {
+  p->head = "{";
+  p->tail.clear();
+  bool placed = false;
+  // The first "@metadata" is rewritten where it stands (where json::Value::Set would put it);
+  // without one, it is appended.
+  auto open_metadata = [&](const Doc* sent) {
+    if (p->head.back() != '{') p->head.push_back(',');
+    json::AppendQuoted(&p->head, "@metadata");
+    p->head.append(":{");
+    if (sent != nullptr && sent->is_object()) {
+      ForEachMember(*sent, [&](std::string_view key, const Doc& value) {
+        if (IsServerOwned(key)) return;
+        if (key == "@collection" &&
+            (value.is_null() || (value.is_string() && value.as_string().empty()))) {
+          return;  // no collection: @empty, not written
+        }
+        AppendMember(&p->head, key, value);
+      });
+    }
+    p->tail = "}";
+    placed = true;
+  };
+  ForEachMember(document, [&](std::string_view key, const Doc& value) {
+    if (!placed && key == "@metadata") {
+      open_metadata(&value);
+      return;
+    }
+    AppendMember(placed ? &p->tail : &p->head, key, value);
+  });
+  if (!placed) open_metadata(nullptr);
+  p->tail.push_back('}');
 }
 
 }  // namespace
 
-PreparedJson PrepareJson(const json::Value& document) {
-  PreparedJson p;
-  p.head = "{";
-  bool placed = false;
-  // The first "@metadata" is rewritten where it stands (where json::Value::Set would put it);
-  // without one, it is appended.
-  auto open_metadata = [&](const json::Value* sent) {
-    if (p.head.back() != '{') p.head.push_back(',');
-    json::AppendQuoted(&p.head, "@metadata");
-    p.head.append(":{");
-    if (sent != nullptr && sent->is_object()) {
-      for (const json::Member& m : sent->members()) {
-        if (IsServerOwned(m.first)) continue;
-        if (m.first == "@collection" &&
-            (m.second.is_null() || (m.second.is_string() && m.second.as_string().empty()))) {
-          continue;  // no collection: @empty, not written
-        }
-        AppendMember(&p.head, m.first, m.second);
-      }
-    }
-    p.tail = "}";
-    placed = true;
-  };
-  for (const json::Member& m : document.members()) {
-    if (!placed && m.first == "@metadata") {
-      open_metadata(&m.second);
-      continue;
-    }
-    std::string* out = placed ? &p.tail : &p.head;
-    AppendMember(out, m.first, m.second);
-  }
-  if (!placed) open_metadata(nullptr);
-  p.tail.push_back('}');
+PreparedDocument PrepareJson(const json::Value& document) {
+  PreparedDocument p;
+  PrepareJsonOf(document, &p);
   return p;
 }
 
-std::string FinishJson(const PreparedJson& p, const std::string& id,
-                       const std::string& change_vector, const std::string& last_modified,
-                       const std::string& flags) {
-  std::string out;
-  out.reserve(p.head.size() + p.tail.size() + id.size() + change_vector.size() + 96);
-  out.append(p.head);
+Result<PreparedDocument> PrepareDocument(std::string_view id, const json::Node& document) {
+  PreparedDocument p;
+  ROOKERY_ASSIGN_OR_RETURN(p.collection, ValidateDocument(id, document));
+  PrepareJsonOf(document, &p);
+  return p;
+}
+
+size_t FinishedJsonSize(const PreparedDocument& p, const std::string& id,
+                        const std::string& change_vector) {
+  return p.head.size() + p.tail.size() + id.size() + change_vector.size() + 96;
+}
+
+void FinishJson(const PreparedDocument& p, const std::string& id, const std::string& change_vector,
+                const std::string& last_modified, const std::string& flags, std::string* out) {
+  const size_t start = out->size();
+  out->append(p.head);
   auto field = [&](std::string_view key, const std::string& value) {
-    if (out.back() != '{') out.push_back(',');
-    json::AppendQuoted(&out, key);
-    out.push_back(':');
-    json::AppendQuoted(&out, value);
+    if (out->size() > start && out->back() != '{') out->push_back(',');
+    json::AppendQuoted(out, key);
+    out->push_back(':');
+    json::AppendQuoted(out, value);
   };
   field("@change-vector", change_vector);
   if (!flags.empty()) field("@flags", flags);
   field("@id", id);
   field("@last-modified", last_modified);
-  out.append(p.tail);
-  return out;
+  out->append(p.tail);
 }
 
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta) {
-  const std::string key = Lower(collection);
-  std::string value;
-  ROOKERY_ASSIGN_OR_RETURN(bool found, ctx.collections->Get(key, &value));
-  uint64_t count = 0;
-  std::string name(collection);
-  if (found) {
-    ROOKERY_ASSIGN_OR_RETURN(auto decoded, layout::DecodeCollection(value, key));
-    count = decoded.first;
-    name = std::string(decoded.second);
+  ROOKERY_ASSIGN_OR_RETURN(WriteContext::CollectionCount * c,
+                           ctx.CollectionCountOf(Lower(collection)));
+  // No entry (never stored, or its count went to zero): the collection is named as written now.
+  if (c->count == 0) c->name = std::string(collection);
+  if (delta < 0 && c->count == 0) {
+    return Status::Corruption("collection '" + c->name + "' count would go below zero");
   }
-  if (delta < 0 && count == 0) {
-    return Status::Corruption("collection '" + name + "' count would go below zero");
-  }
-  count = delta < 0 ? count - 1 : count + 1;
-  if (count == 0) return ctx.collections->Delete(key).status();
-  return ctx.collections->Put(key, layout::EncodeCollection(count, name));
+  c->count = delta < 0 ? c->count - 1 : c->count + 1;
+  return Status::Ok();
 }
 
 Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
-                             const PreparedJson* prepared) {
-  ROOKERY_ASSIGN_OR_RETURN(std::string collection, ValidateDocument(command.id, command.document));
+                             const PreparedDocument* prepared) {
+  std::string collection;
+  if (command.prepared) {
+    prepared = &*command.prepared;
+    collection = prepared->collection;
+  } else {
+    ROOKERY_ASSIGN_OR_RETURN(collection, ValidateDocument(command.id, command.document));
+  }
   ROOKERY_ASSIGN_OR_RETURN(std::string id, ResolveId(ctx, command.id));
   ROOKERY_RETURN_IF_ERROR(ValidateId(id, "PUT"));
   const std::string key = Lower(id);
@@ -215,13 +251,11 @@ Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
   result.last_modified = FormatDate(now);
   ROOKERY_ASSIGN_OR_RETURN(result.flags,
                            FlagsForPut(ctx, key, exists ? &current : nullptr, revisions));
-  PreparedJson local;
+  PreparedDocument prepared_here;
   if (prepared == nullptr) {
-    local = PrepareJson(command.document);
-    prepared = &local;
+    prepared_here = PrepareJson(command.document);
+    prepared = &prepared_here;
   }
-  const std::string json =
-      FinishJson(*prepared, id, result.change_vector, result.last_modified, result.flags);
 
   if (exists) {
     ROOKERY_RETURN_IF_ERROR(
@@ -240,9 +274,13 @@ Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
     }
     ROOKERY_RETURN_IF_ERROR(AdjustCollection(ctx, collection, +1));
   }
-  layout::DocumentRecord record{etag,         now, id, collection, result.change_vector,
-                                result.flags, json};
-  ROOKERY_RETURN_IF_ERROR(ctx.docs->Put(key, layout::EncodeDocument(record)));
+  // The stored JSON is written straight after the record's header: no copy of the document.
+  const layout::DocumentRecord record{etag,         now, id, collection, result.change_vector,
+                                      result.flags, {}};
+  std::string bytes =
+      layout::EncodeDocumentHead(record, FinishedJsonSize(*prepared, id, result.change_vector));
+  FinishJson(*prepared, id, result.change_vector, result.last_modified, result.flags, &bytes);
+  ROOKERY_RETURN_IF_ERROR(ctx.docs->Put(key, bytes));
   ROOKERY_RETURN_IF_ERROR(ctx.docs_by_etag->Put(layout::EtagKey(etag), key));
   ROOKERY_RETURN_IF_ERROR(RevisionsAfterPut(ctx, key, record, *prepared, !exists, revisions));
   return result;

@@ -44,10 +44,10 @@ Status BadRecord(std::string_view what, std::string_view key) {
 
 }  // namespace
 
-std::string EncodeDocument(const DocumentRecord& r) {
+std::string EncodeDocumentHead(const DocumentRecord& r, size_t json_size) {
   std::string out;
   out.reserve(33 + r.id.size() + r.collection.size() + r.change_vector.size() + r.flags.size() +
-              r.json.size());
+              json_size);
   out.push_back(static_cast<char>(kRecordVersion));
   PutFixed64(&out, r.etag);
   PutFixed64(&out, r.last_modified_micros);
@@ -55,6 +55,11 @@ std::string EncodeDocument(const DocumentRecord& r) {
     PutFixed32(&out, static_cast<uint32_t>(s.size()));
   }
   for (std::string_view s : {r.id, r.collection, r.change_vector, r.flags}) out.append(s);
+  return out;
+}
+
+std::string EncodeDocument(const DocumentRecord& r) {
+  std::string out = EncodeDocumentHead(r, r.json.size());
   out.append(r.json);
   return out;
 }

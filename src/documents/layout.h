@@ -50,6 +50,9 @@ struct TombstoneRecord {
 };
 
 std::string EncodeDocument(const DocumentRecord& record);
+// EncodeDocument but for the JSON, which the caller appends (record.json is ignored); reserves
+// room for `json_size` bytes of it. Lets a writer build the JSON in place instead of copying it.
+std::string EncodeDocumentHead(const DocumentRecord& record, size_t json_size);
 // kCorruption (naming `key`) when the bytes are not a version-1 document record. The views in
 // the result point into `bytes`.
 Result<DocumentRecord> DecodeDocument(std::string_view bytes, std::string_view key);

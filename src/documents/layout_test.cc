@@ -17,6 +17,11 @@ TEST(Layout, DocumentRecordRoundTrip) {
   EXPECT_EQ(d->change_vector, "A:7-x");
   EXPECT_EQ(d->flags, "HasRevisions");
   EXPECT_EQ(d->json, R"({"a":1})");
+
+  // The head alone, with the JSON appended by the caller, is the same record.
+  DocumentRecord no_json = r;
+  no_json.json = "ignored";
+  EXPECT_EQ(EncodeDocumentHead(no_json, 7) + R"({"a":1})", bytes);
 }
 
 TEST(Layout, MalformedRecordsAreCorruption) {

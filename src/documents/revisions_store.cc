@@ -93,6 +93,16 @@ Status Trim(WriteContext& ctx, std::string_view lower_id, const CollectionRevisi
   return Status::Ok();
 }
 
+// The finished JSON of a revision (FinishJson into a string of exactly the right size).
+std::string FinishedJson(const PreparedDocument& prepared, const std::string& id,
+                         const std::string& change_vector, const std::string& last_modified,
+                         std::string_view flags) {
+  std::string out;
+  out.reserve(FinishedJsonSize(prepared, id, change_vector));
+  FinishJson(prepared, id, change_vector, last_modified, std::string(flags), &out);
+  return out;
+}
+
 }  // namespace
 
 bool HasFlag(std::string_view flags, std::string_view flag) {
@@ -119,7 +129,7 @@ Result<std::string> FlagsForPut(WriteContext& ctx, std::string_view lower_id,
 }
 
 Status RevisionsAfterPut(WriteContext& ctx, std::string_view lower_id,
-                         const layout::DocumentRecord& record, const PreparedJson& prepared,
+                         const layout::DocumentRecord& record, const PreparedDocument& prepared,
                          bool created, const CollectionRevisionsConfig* config) {
   if (created) {
     // A deleted document coming back leaves the bin.
@@ -138,9 +148,8 @@ Status RevisionsAfterPut(WriteContext& ctx, std::string_view lower_id,
   if (config == nullptr) return Status::Ok();
   const std::string id(record.id);
   const std::string change_vector(record.change_vector);
-  const std::string json =
-      FinishJson(prepared, id, change_vector, FormatDate(record.last_modified_micros),
-                 std::string(kRevisionFlags));
+  const std::string json = FinishedJson(prepared, id, change_vector,
+                                        FormatDate(record.last_modified_micros), kRevisionFlags);
   layout::DocumentRecord revision = record;
   revision.flags = kRevisionFlags;
   revision.json = json;
@@ -162,7 +171,7 @@ Status RevisionsAfterDelete(WriteContext& ctx, std::string_view lower_id,
   // history ends with the delete and the document shows in the bin.
   if (config == nullptr && !HasFlag(deleted.flags, "HasRevisions")) return Status::Ok();
   const std::string id(deleted.id);
-  PreparedJson metadata;
+  PreparedDocument metadata;
   metadata.head = "{\"@metadata\":{";
   if (deleted.collection != layout::kEmptyCollection) {
     json::AppendQuoted(&metadata.head, "@collection");
@@ -171,7 +180,7 @@ Status RevisionsAfterDelete(WriteContext& ctx, std::string_view lower_id,
   }
   metadata.tail = "}}";
   const std::string json =
-      FinishJson(metadata, id, change_vector, FormatDate(now), std::string(kDeleteRevisionFlags));
+      FinishedJson(metadata, id, change_vector, FormatDate(now), kDeleteRevisionFlags);
   layout::DocumentRecord revision{
       etag, now, deleted.id, deleted.collection, change_vector, kDeleteRevisionFlags, json};
   ROOKERY_RETURN_IF_ERROR(StoreRevision(ctx, lower_id, layout::kRevisionDelete, revision));

@@ -29,6 +29,13 @@ Result<std::unique_ptr<WriteContext>> WriteContext::Begin(storage::Store& store,
 }
 
 Status WriteContext::Commit() {
+  for (const auto& [key, c] : collection_counts_) {
+    if (c.count == 0) {
+      ROOKERY_RETURN_IF_ERROR(collections->Delete(key).status());
+    } else {
+      ROOKERY_RETURN_IF_ERROR(collections->Put(key, layout::EncodeCollection(c.count, c.name)));
+    }
+  }
   if (last_etag_ != loaded_etag_) {
     ROOKERY_RETURN_IF_ERROR(meta->Put(layout::kLastEtagKey, layout::EncodeU64(last_etag_)));
   }
@@ -62,6 +69,21 @@ Result<uint64_t> WriteContext::NextIdentity(std::string_view lowered_prefix) {
   }
   ROOKERY_RETURN_IF_ERROR(meta->Put(key, layout::EncodeU64(last + 1)));
   return last + 1;
+}
+
+Result<WriteContext::CollectionCount*> WriteContext::CollectionCountOf(
+    const std::string& lowered_name) {
+  auto it = collection_counts_.find(lowered_name);
+  if (it != collection_counts_.end()) return &it->second;
+  CollectionCount c;
+  std::string value;
+  ROOKERY_ASSIGN_OR_RETURN(bool found, collections->Get(lowered_name, &value));
+  if (found) {
+    ROOKERY_ASSIGN_OR_RETURN(auto decoded, layout::DecodeCollection(value, lowered_name));
+    c.count = decoded.first;
+    c.name = std::string(decoded.second);
+  }
+  return &collection_counts_.emplace(lowered_name, std::move(c)).first->second;
 }
 
 Result<bool> WriteContext::LoadDocument(std::string_view lowered_id, StoredDocument* doc) {

@@ -73,6 +73,7 @@ Result<std::vector<std::string>> ReadStrings(const json::Value& obj, std::string
 }  // namespace
 
 void IndexDefinition::Normalize() {
+  if (IsJavaScript(type)) return;
   SortUnique(&fields);
   SortUnique(&group_by);
   SortUnique(&sums);
@@ -127,11 +128,37 @@ std::string IndexDirectoryName(std::string_view index_name) {
   return out + hash;
 }
 
+std::string_view IndexTypeName(IndexType type) {
+  switch (type) {
+    case IndexType::kAutoMap:
+      return "AutoMap";
+    case IndexType::kAutoMapReduce:
+      return "AutoMapReduce";
+    case IndexType::kJavaScriptMap:
+      return "JavaScriptMap";
+    case IndexType::kJavaScriptMapReduce:
+      return "JavaScriptMapReduce";
+  }
+  return "AutoMap";
+}
+
+bool IsJavaScript(IndexType type) {
+  return type == IndexType::kJavaScriptMap || type == IndexType::kJavaScriptMapReduce;
+}
+
 json::Value IndexDefinition::ToJson() const {
   std::vector<json::Member> m;
   m.emplace_back("Name", json::Value::String(name));
-  m.emplace_back("Type",
-                 json::Value::String(type == IndexType::kAutoMap ? "AutoMap" : "AutoMapReduce"));
+  m.emplace_back("Type", json::Value::String(std::string(IndexTypeName(type))));
+  if (IsJavaScript(type)) {
+    m.emplace_back("Maps", StringArray(maps));
+    m.emplace_back("Reduce", json::Value::String(reduce));
+    m.emplace_back("Fields", field_options);
+    m.emplace_back("Configuration", configuration);
+    m.emplace_back("Collections", StringArray(collections));
+    m.emplace_back("UsesLoad", json::Value::Bool(uses_load));
+    return json::Value::Object(std::move(m));
+  }
   m.emplace_back("Collection", json::Value::String(collection));
   m.emplace_back("Fields", StringArray(fields));
   m.emplace_back("GroupBy", StringArray(group_by));
@@ -143,6 +170,29 @@ Result<IndexDefinition> IndexDefinition::FromJson(const json::Value& v) {
   if (!v.is_object()) return Status::Corruption("index definition is not a JSON object");
   IndexDefinition d;
   const json::Value* type = v.Find("Type");
+  if (type != nullptr && type->is_string() &&
+      (type->as_string() == "JavaScriptMap" || type->as_string() == "JavaScriptMapReduce")) {
+    const json::Value* name = v.Find("Name");
+    if (name == nullptr || !name->is_string())
+      return Status::Corruption("index definition lacks Name");
+    d.type = type->as_string() == "JavaScriptMap" ? IndexType::kJavaScriptMap
+                                                  : IndexType::kJavaScriptMapReduce;
+    d.name = name->as_string();
+    ROOKERY_ASSIGN_OR_RETURN(d.maps, ReadStrings(v, "Maps"));
+    ROOKERY_ASSIGN_OR_RETURN(d.collections, ReadStrings(v, "Collections"));
+    if (const json::Value* r = v.Find("Reduce"); r != nullptr && r->is_string()) {
+      d.reduce = r->as_string();
+    }
+    if (const json::Value* f = v.Find("Fields"); f != nullptr && f->is_object())
+      d.field_options = *f;
+    if (const json::Value* c = v.Find("Configuration"); c != nullptr && c->is_object()) {
+      d.configuration = *c;
+    }
+    const json::Value* uses_load = v.Find("UsesLoad");
+    d.uses_load = uses_load != nullptr && uses_load->is_bool() && uses_load->as_bool();
+    d.collection = d.collections.size() == 1 ? d.collections[0] : std::string();
+    return d;
+  }
   const json::Value* collection = v.Find("Collection");
   if (type == nullptr || !type->is_string() || collection == nullptr || !collection->is_string()) {
     return Status::Corruption("index definition lacks Type or Collection");

@@ -12,6 +12,13 @@
 // the summed paths), "AllDocs" for @all_docs, names over 256 characters cut and suffixed with
 // "..." + XXH64 of the full name.
 //
+// Static JavaScript indexes (defined over HTTP, protocol.md §9.1; docs/design/js-indexes.md):
+//   kJavaScriptMap        `maps` (each calling map('Collection', fn)); entries are what the maps
+//                         return.
+//   kJavaScriptMapReduce  the same plus `reduce` (groupBy(fn).aggregate(fn)).
+// Their name is the user's; `collections` and `uses_load` are derived when the definition is
+// compiled (IndexManager::PutStatic).
+//
 // Definitions are values; the JSON form is what an index stores (docs/formats/index.md).
 #pragma once
 
@@ -24,7 +31,11 @@
 
 namespace rookery::indexing {
 
-enum class IndexType : uint8_t { kAutoMap, kAutoMapReduce };
+enum class IndexType : uint8_t { kAutoMap, kAutoMapReduce, kJavaScriptMap, kJavaScriptMapReduce };
+
+// RavenDB's IndexType names: "AutoMap", "AutoMapReduce", "JavaScriptMap", "JavaScriptMapReduce".
+std::string_view IndexTypeName(IndexType type);
+bool IsJavaScript(IndexType type);
 
 struct IndexDefinition {
   IndexType type = IndexType::kAutoMap;
@@ -32,9 +43,19 @@ struct IndexDefinition {
   std::vector<std::string> fields;    // kAutoMap: indexed paths, sorted, unique
   std::vector<std::string> group_by;  // kAutoMapReduce: grouping paths, sorted, unique
   std::vector<std::string> sums;      // kAutoMapReduce: summed paths, sorted, unique
-  std::string name;                   // derived: AutoIndexName(*this)
+  std::string name;                   // auto: derived, AutoIndexName(*this); static: given
 
-  // Sorts and de-duplicates the path lists and sets `name`.
+  // kJavaScript*: the sources, RavenDB's Fields options and Configuration (objects, kept as
+  // given), and what compiling found: the collections the maps name (first-seen order) and
+  // whether any source calls load().
+  std::vector<std::string> maps;
+  std::string reduce;
+  json::Value field_options = json::Value::Object();
+  json::Value configuration = json::Value::Object();
+  std::vector<std::string> collections;
+  bool uses_load = false;
+
+  // Auto: sorts and de-duplicates the path lists and sets `name`. Static: nothing.
   void Normalize();
   // Whether a query needing `wanted` can be answered by this index: same kind and collection
   // (case-insensitive), for map the fields are a superset; for map-reduce the same group-by set
@@ -48,6 +69,15 @@ struct IndexDefinition {
 };
 
 std::string AutoIndexName(const IndexDefinition& definition);
+
+// A static definition from RavenDB's IndexDefinition JSON (what PutIndexesOperation sends):
+// Name, Maps, Reduce, IndexType or Type (detected from Maps as the client does when absent),
+// Fields, Configuration. kInvalidArgument for a malformed one; kNotSupported for C# maps and for
+// what this phase does not build (OutputReduceToCollection, PatternReferencesCollectionName,
+// AdditionalSources), naming it. `collections` and `uses_load` are left for the compiler.
+Result<IndexDefinition> StaticDefinitionFromRavenJson(const json::Value& value);
+// Whether two static definitions describe the same index (sources, type, options).
+bool SameStaticDefinition(const IndexDefinition& a, const IndexDefinition& b);
 
 // "Auto/Users/ByName" -> a directory name: [A-Za-z0-9._-] kept, others '_', then '-' and 16 hex
 // digits of XXH64(name) so that distinct names never share a directory.

@@ -5,19 +5,10 @@
 #include <cstring>
 
 #include "documents/ids.h"
+#include "indexing/index_internal.h"
 #include "indexing/term.h"
 
 namespace rookery::indexing {
-namespace {
-
-constexpr std::string_view kMetaTree = "meta";
-constexpr std::string_view kEntriesTree = "entries";
-constexpr std::string_view kReduceTree = "reduce";
-constexpr std::string_view kTermTreePrefix = "terms/";
-constexpr std::string_view kDefinitionKey = "definition";
-constexpr std::string_view kCoveredKey = "covered-etag";
-constexpr std::string_view kCreatedKey = "created";
-constexpr std::string_view kIrregularKeyPrefix = "irregular/";
 
 std::string U64(uint64_t v) {
   std::string out(8, '\0');
@@ -32,6 +23,8 @@ Result<uint64_t> ReadU64(std::string_view bytes, std::string_view what) {
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
   return v;
 }
+
+namespace {
 
 std::string TermTreeName(std::string_view path) {
   return std::string(kTermTreePrefix) + std::string(path);
@@ -69,6 +62,8 @@ void AppendTerms(const json::Value& v, std::vector<std::string>* out) {
   if (auto term = EncodeTerm(v)) out->push_back(std::move(*term));
 }
 
+}  // namespace
+
 std::string EncodeMapEntry(std::string_view id, const json::Value& fields) {
   std::string out(4, '\0');
   const uint32_t n = static_cast<uint32_t>(id.size());
@@ -93,6 +88,8 @@ Result<IndexEntry> DecodeMapEntry(std::string_view bytes, std::string_view key) 
   entry.fields = std::move(fields).value();
   return entry;
 }
+
+namespace {
 
 // a + sign * b for JSON numbers, exact while both are integers in int64 range.
 json::Value AddNumbers(const json::Value& a, const json::Value& b, int sign) {
@@ -234,6 +231,26 @@ class StoreIndexSnapshot final : public IndexSnapshot {
     return failed;
   }
 
+  Status ForEachJsResult(const std::function<bool(json::Value&)>& fn) override {
+    ROOKERY_ASSIGN_OR_RETURN(storage::Tree * results, txn_->OpenTree(kJsResultsTree));
+    Status failed;
+    ROOKERY_RETURN_IF_ERROR(storage::ForEachInRange(
+        txn_->pages(), results->stats(), std::string_view(), std::nullopt,
+        [&](std::string_view key, std::string_view value) {
+          auto v = json::Parse(value);
+          if (!v.ok() || !v->is_array()) {
+            failed = Status::Corruption("index reduce result '" + std::string(key) +
+                                        "' is not a JSON array");
+            return false;
+          }
+          for (json::Value& r : v->items()) {
+            if (!fn(r)) return false;
+          }
+          return true;
+        }));
+    return failed;
+  }
+
   uint64_t entry_count() const override {
     auto entries = txn_->OpenTree(kEntriesTree);
     return entries.ok() ? (*entries)->stats().entries : 0;
@@ -300,13 +317,23 @@ Result<std::unique_ptr<Index>> Index::Create(platform::Env& env, std::string dir
   ROOKERY_RETURN_IF_ERROR(meta->Put(kDefinitionKey, json::Serialize(definition.ToJson())));
   ROOKERY_RETURN_IF_ERROR(meta->Put(kCoveredKey, U64(0)));
   ROOKERY_RETURN_IF_ERROR(meta->Put(kCreatedKey, U64(now)));
-  ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kEntriesTree).status());
-  if (definition.type == IndexType::kAutoMap) {
+  if (IsJavaScript(definition.type)) {
+    ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kJsDocsTree).status());
+    ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kJsRefsTree).status());
+    if (definition.type == IndexType::kJavaScriptMap) {
+      ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kEntriesTree).status());
+    } else {
+      ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kJsMapTree).status());
+      ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kJsResultsTree).status());
+    }
+  } else if (definition.type == IndexType::kAutoMap) {
+    ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kEntriesTree).status());
     for (const std::string& path : definition.fields) {
       ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(TermTreeName(path)).status());
       ROOKERY_RETURN_IF_ERROR(meta->Put(IrregularKey(path), U64(0)));
     }
   } else {
+    ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kEntriesTree).status());
     ROOKERY_RETURN_IF_ERROR(txn->OpenOrCreateTree(kReduceTree).status());
   }
   ROOKERY_RETURN_IF_ERROR(txn->Commit());
@@ -466,9 +493,15 @@ Status Index::ApplyMapReduce(storage::StoreWriteTransaction& txn, const document
   return entries->Put(lower_id, json::Serialize(json::Value::Object(std::move(m))));
 }
 
-Status Index::Apply(const documents::ChangeBatch& batch) {
+Status Index::Apply(const documents::ChangeBatch& batch, const JsBatchContext* js) {
   if (batch.changes.empty() && batch.covered_etag <= covered_etag()) return Status::Ok();
+  const bool javascript = IsJavaScript(definition_.type);
+  if (javascript && (js == nullptr || js->program == nullptr || js->database == nullptr)) {
+    return Status::InvalidArgument("JavaScript index '" + definition_.name +
+                                   "' needs its compiled program to be applied");
+  }
   ROOKERY_ASSIGN_OR_RETURN(auto txn, store_->BeginWrite());
+  if (javascript) ROOKERY_RETURN_IF_ERROR(ApplyJs(*txn, batch, *js));
   MapTrees trees;
   if (definition_.type == IndexType::kAutoMap) {
     ROOKERY_ASSIGN_OR_RETURN(trees.entries, txn->OpenTree(kEntriesTree));
@@ -477,11 +510,11 @@ Status Index::Apply(const documents::ChangeBatch& batch) {
       trees.terms.push_back(tree);
     }
   }
-  for (const documents::Change& change : batch.changes) {
+  for (size_t i = 0; !javascript && i < batch.changes.size(); ++i) {
     if (definition_.type == IndexType::kAutoMap) {
-      ROOKERY_RETURN_IF_ERROR(ApplyMap(*txn, trees, change));
+      ROOKERY_RETURN_IF_ERROR(ApplyMap(*txn, trees, batch.changes[i]));
     } else {
-      ROOKERY_RETURN_IF_ERROR(ApplyMapReduce(*txn, change));
+      ROOKERY_RETURN_IF_ERROR(ApplyMapReduce(*txn, batch.changes[i]));
     }
   }
   ROOKERY_ASSIGN_OR_RETURN(storage::Tree * meta, txn->OpenTree(kMetaTree));
@@ -490,7 +523,7 @@ Status Index::Apply(const documents::ChangeBatch& batch) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     covered_.store(batch.covered_etag, std::memory_order_release);
-    stats_.map_attempts += batch.changes.size();
+    if (!javascript) stats_.map_attempts += batch.changes.size();  // ApplyJs counts its own
     if (!batch.changes.empty()) stats_.last_indexing_micros = env_.NowMicros();
   }
   progressed_.notify_all();
@@ -510,8 +543,10 @@ IndexStats Index::stats() const {
   s.covered_etag = covered_etag();
   auto snapshot = store_->BeginRead();
   if (snapshot.ok()) {
-    auto tree =
-        (*snapshot)->OpenTree(definition_.type == IndexType::kAutoMap ? kEntriesTree : kReduceTree);
+    std::string_view counted = kEntriesTree;
+    if (definition_.type == IndexType::kAutoMapReduce) counted = kReduceTree;
+    if (definition_.type == IndexType::kJavaScriptMapReduce) counted = kJsResultsTree;
+    auto tree = (*snapshot)->OpenTree(counted);
     if (tree.ok()) s.entries = (*tree)->stats().entries;
   }
   return s;
@@ -520,6 +555,25 @@ IndexStats Index::stats() const {
 uint64_t Index::last_indexing_micros() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stats_.last_indexing_micros;
+}
+
+std::vector<IndexError> Index::recent_errors() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::vector<IndexError>(recent_errors_.begin(), recent_errors_.end());
+}
+
+void Index::RecordError(std::string document, std::string action, const Status& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (action == "Reduce") {
+    ++stats_.reduce_errors;
+  } else {
+    ++stats_.map_errors;
+  }
+  IndexError e{env_.NowMicros(), std::move(document), std::move(action),
+               std::string(status.message())};
+  stats_.last_error = e.action + " of '" + e.document + "': " + e.error;
+  recent_errors_.push_back(std::move(e));
+  if (recent_errors_.size() > kMaxRecentErrors) recent_errors_.pop_front();
 }
 
 void Index::NoteQueried() {

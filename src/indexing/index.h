@@ -8,22 +8,30 @@
 // count and sums). Apply writes a batch of changes and the new covered etag in ONE durable
 // transaction, so after a crash indexing resumes exactly where the last commit left it.
 //
+// JavaScript indexes (docs/design/js-indexes.md): `js-docs` (per source document: what it
+// produced and loaded), `entries` (map: lower id + entry number -> entry), `js-map` and
+// `js-results` (map-reduce: entries by group, one reduce record per group), `js-refs` (load()
+// edges). Apply then needs a JsBatchContext: the program compiled on the calling thread.
+//
 // Threads: Apply from one thread at a time (the index manager's worker). Snapshot, the accessors
 // and WaitForCoverage from any thread; a snapshot belongs to the thread that took it.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
 #include "base/result.h"
 #include "documents/database.h"
 #include "indexing/definition.h"
+#include "js/runtime.h"
 #include "json/value.h"
 #include "platform/env.h"
 #include "storage/btree_node.h"
@@ -46,11 +54,28 @@ struct ReduceResult {
   std::vector<json::Value> sums;  // in definition.sums order; numbers
 };
 
+// One error of user code (a JavaScript map or reduce) on one document or group.
+struct IndexError {
+  uint64_t micros = 0;   // when, microseconds since the Unix epoch
+  std::string document;  // the document id (Map) or the reduce key text (Reduce)
+  std::string action;    // "Map" or "Reduce"
+  std::string error;     // the message (js::Runtime's: the script's error with its position)
+};
+
+// What Apply needs for a JavaScript index. Both must stay valid during the call.
+struct JsBatchContext {
+  js::IndexProgram* program = nullptr;      // compiled from the index's definition on the
+                                            // calling thread's runtime
+  documents::Database* database = nullptr;  // load() reads it; loaders are re-mapped from it
+};
+
 struct IndexStats {
   uint64_t covered_etag = 0;
   uint64_t entries = 0;  // kAutoMap: documents; kAutoMapReduce: groups
   uint64_t map_attempts = 0;
   uint64_t map_errors = 0;
+  uint64_t reduce_attempts = 0;  // JavaScript map-reduce: groups reduced
+  uint64_t reduce_errors = 0;
   uint64_t created_micros = 0;
   uint64_t last_indexing_micros = 0;  // 0 = never
   uint64_t last_query_micros = 0;     // 0 = never
@@ -89,6 +114,9 @@ class IndexSnapshot {
   // value at `path`, and a number there appears once in the term tree with its exact value, so a
   // term range scan yields each matching document once, in the order of its value.
   virtual Result<std::optional<uint64_t>> IrregularEntries(std::string_view path) = 0;
+  // kJavaScriptMapReduce: every reduce result (a group whose reduce returned an array gives
+  // several), in group-hash order, until fn returns false.
+  virtual Status ForEachJsResult(const std::function<bool(json::Value&)>& fn) = 0;
   // kAutoMapReduce: every group in group-key order.
   virtual Status ForEachReduceResult(const std::function<bool(ReduceResult&)>& fn) = 0;
   virtual uint64_t entry_count() const = 0;
@@ -110,8 +138,10 @@ class Index {
   uint64_t covered_etag() const { return covered_.load(std::memory_order_acquire); }
 
   // Indexes the batch's changes and records batch.covered_etag, durably, in one transaction.
-  // A document that cannot be indexed (invalid JSON) is counted as a map error and left out.
-  Status Apply(const documents::ChangeBatch& batch);
+  // A document that cannot be indexed (invalid JSON; for JavaScript indexes an error or limit in
+  // user code) is counted as a map error, recorded (recent_errors) and left out. `js` is required
+  // for JavaScript indexes and ignored otherwise.
+  Status Apply(const documents::ChangeBatch& batch, const JsBatchContext* js = nullptr);
 
   Result<std::unique_ptr<IndexSnapshot>> Snapshot();
 
@@ -119,6 +149,9 @@ class Index {
   // stats().last_indexing_micros without touching storage (for every query's reply).
   uint64_t last_indexing_micros() const;
   void NoteQueried();
+  // The most recent user-code errors (at most kMaxRecentErrors), oldest first. In memory only.
+  std::vector<IndexError> recent_errors() const;
+  static constexpr size_t kMaxRecentErrors = 50;
 
   // Blocks until covered_etag() >= etag, the timeout passes or Shutdown; returns covered_etag().
   uint64_t WaitForCoverage(uint64_t etag, uint64_t timeout_micros);
@@ -140,6 +173,17 @@ class Index {
   Status ApplyMap(storage::StoreWriteTransaction& txn, const MapTrees& trees,
                   const documents::Change& change);
   Status ApplyMapReduce(storage::StoreWriteTransaction& txn, const documents::Change& change);
+  // JavaScript indexes (js_apply.cc).
+  struct JsTrees;
+  Status ApplyJs(storage::StoreWriteTransaction& txn, const documents::ChangeBatch& batch,
+                 const JsBatchContext& js);
+  Status ReindexJs(const JsTrees& trees, const JsBatchContext& js, const std::string& id,
+                   std::string_view collection, const std::string* json,
+                   std::set<std::string>* dirty_groups);
+  Status ReduceJsGroup(storage::StoreWriteTransaction& txn, const JsTrees& trees,
+                       const JsBatchContext& js, const std::string& key_text);
+  bool MapsCollection(std::string_view collection) const;
+  void RecordError(std::string document, std::string action, const Status& status);
 
   platform::Env& env_;
   std::string dir_;
@@ -152,6 +196,7 @@ class Index {
   std::condition_variable progressed_;
   bool shutdown_ = false;
   IndexStats stats_;
+  std::deque<IndexError> recent_errors_;
 };
 
 }  // namespace rookery::indexing

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <map>
 
 #include "base/logging.h"
 #include "documents/ids.h"
@@ -33,13 +34,43 @@ constexpr auto kIdleWait = std::chrono::seconds(1);
 
 }  // namespace
 
-IndexManager::IndexManager(platform::Env& env, std::string dir, documents::Database& database)
-    : env_(env), dir_(std::move(dir)), database_(database) {}
+// The worker thread's JavaScript state: runtimes by limits, each index's program. Programs are
+// declared after runtimes so they are destroyed first.
+struct IndexManager::JsWorker {
+  struct Slot {
+    std::weak_ptr<Index> index;  // the index the program was compiled for (names are reused)
+    std::unique_ptr<js::IndexProgram> program;
+  };
+  std::map<std::pair<int64_t, size_t>, std::unique_ptr<js::Runtime>> runtimes;
+  std::map<std::string, Slot> programs;  // lower-cased index name
+
+  Result<js::IndexProgram*> ProgramFor(const std::shared_ptr<Index>& index,
+                                       const js::RuntimeOptions& defaults) {
+    const IndexDefinition& d = index->definition();
+    Slot& slot = programs[documents::Lower(d.name)];
+    if (slot.program != nullptr && slot.index.lock() == index) return slot.program.get();
+    slot.program.reset();
+    const js::RuntimeOptions limits = JavaScriptLimits(d, defaults);
+    auto& runtime = runtimes[{limits.time_limit.count(), limits.heap_limit_bytes}];
+    if (runtime == nullptr) {
+      ROOKERY_ASSIGN_OR_RETURN(runtime, js::NewRuntime(limits));
+    }
+    ROOKERY_ASSIGN_OR_RETURN(slot.program, runtime->Compile({.maps = d.maps, .reduce = d.reduce}));
+    slot.index = index;
+    return slot.program.get();
+  }
+};
+
+IndexManager::IndexManager(platform::Env& env, std::string dir, documents::Database& database,
+                           IndexingOptions options)
+    : env_(env), dir_(std::move(dir)), database_(database), options_(std::move(options)) {}
 
 Result<std::unique_ptr<IndexManager>> IndexManager::Open(platform::Env& env,
                                                          std::string database_dir,
-                                                         documents::Database& database) {
-  std::unique_ptr<IndexManager> m(new IndexManager(env, database_dir + "/Indexes", database));
+                                                         documents::Database& database,
+                                                         IndexingOptions options) {
+  std::unique_ptr<IndexManager> m(
+      new IndexManager(env, database_dir + "/Indexes", database, std::move(options)));
   ROOKERY_RETURN_IF_ERROR(env.CreateDirs(m->dir_));
   ROOKERY_RETURN_IF_ERROR(m->LoadExisting());
   IndexManager* raw = m.get();
@@ -197,7 +228,12 @@ Status IndexManager::Delete(std::string_view name) {
 }
 
 std::string IndexManager::CollectionFilter(const Index& index) const {
-  const std::string& c = index.definition().collection;
+  const IndexDefinition& d = index.definition();
+  if (IsJavaScript(d.type)) {
+    // load() may read any collection, a multi-map several: read every change, filter in Apply.
+    return !d.uses_load && d.collections.size() == 1 ? d.collections[0] : std::string();
+  }
+  const std::string& c = d.collection;
   return documents::Lower(c) == "@all_docs" ? std::string() : c;
 }
 
@@ -226,8 +262,24 @@ Result<bool> IndexManager::WaitForNonStale(Index& index, uint64_t timeout_micros
   }
 }
 
-bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index) {
+void IndexManager::NoteFailure(const Index& index, const Status& s) {
+  log::Error("indexing {} failed: {}", index.name(), s.ToString());
+  std::lock_guard<std::mutex> lock(mu_);
+  errors_[documents::Lower(index.name())] = s.ToString();
+}
+
+bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& js) {
   if (index->covered_etag() >= database_.LastEtag()) return false;
+  JsBatchContext context;
+  context.database = &database_;
+  if (IsJavaScript(index->definition().type)) {
+    auto program = js.ProgramFor(index, options_.javascript);
+    if (!program.ok()) {
+      NoteFailure(*index, program.status());
+      return false;
+    }
+    context.program = *program;
+  }
   const std::string collection = CollectionFilter(*index);
   size_t limit = kFirstBatch;
   Result<documents::ChangeBatch> batch =
@@ -248,15 +300,13 @@ bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index) {
         return database_.ReadChanges(from, collection, limit);
       });
     }
-    s = index->Apply(*batch);
+    s = index->Apply(*batch, &context);
     if (!s.ok() || !more) break;
     batch = next.get();
     s = batch.status();
   }
   if (!s.ok()) {
-    log::Error("indexing {} failed: {}", index->name(), s.ToString());
-    std::lock_guard<std::mutex> lock(mu_);
-    errors_[documents::Lower(index->name())] = s.ToString();
+    NoteFailure(*index, s);
     return false;
   }
   return true;
@@ -285,6 +335,7 @@ void IndexManager::RetireReplaced() {
 }
 
 void IndexManager::Run() {
+  JsWorker js;
   while (true) {
     std::vector<std::shared_ptr<Index>> work;
     {
@@ -309,10 +360,12 @@ void IndexManager::Run() {
           if (stop_) return;
           if (stopped_) break;
         }
-        if (IndexOneBatch(index)) progress = true;
+        if (IndexOneBatch(index, js)) progress = true;
       }
     }
     work.clear();
+    // Programs of deleted indexes (the worker holds no index between rounds).
+    std::erase_if(js.programs, [](const auto& p) { return p.second.index.expired(); });
     RetireReplaced();
   }
 }

@@ -12,6 +12,10 @@
 // the new index is their union (widening, as RavenDB does) and the narrower one is deleted once
 // the wider one has caught up.
 //
+// Static JavaScript indexes (docs/design/js-indexes.md): PutStatic compiles the definition (on
+// a runtime kept for that) before creating anything; the worker thread owns the js::Runtimes it
+// runs them on, one per distinct (time limit, heap limit), and each index's compiled program.
+//
 // Staleness (protocol.md §10): an index is stale while some document or tombstone of its
 // collection has an etag above the index's covered etag. Never guessed: IsStale checks the
 // database.
@@ -32,15 +36,27 @@
 #include "base/result.h"
 #include "documents/database.h"
 #include "indexing/index.h"
+#include "js/runtime.h"
 #include "platform/env.h"
 
 namespace rookery::indexing {
+
+struct IndexingOptions {
+  // Limits of each call into a JavaScript index's code when its Configuration sets none
+  // (Indexing.JavaScript.TimeLimitInMs, Indexing.JavaScript.HeapLimitInMb).
+  js::RuntimeOptions javascript;
+};
+
+// The limits a static definition asks for (its Configuration), else `defaults`.
+js::RuntimeOptions JavaScriptLimits(const IndexDefinition& definition,
+                                    const js::RuntimeOptions& defaults);
 
 class IndexManager {
  public:
   // `database` must outlive the manager.
   static Result<std::unique_ptr<IndexManager>> Open(platform::Env& env, std::string database_dir,
-                                                    documents::Database& database);
+                                                    documents::Database& database,
+                                                    IndexingOptions options = {});
   ~IndexManager();  // stops the worker and closes every index
 
   // An index covering `wanted` (Normalize()d here), created (and widened) if needed.
@@ -48,6 +64,14 @@ class IndexManager {
   // The index GetOrCreateAuto(wanted) would return without creating one; nullptr when it would
   // create (or widen) one.
   std::shared_ptr<Index> FindAuto(IndexDefinition wanted) const;
+  // Creates or replaces a static (JavaScript) index (`definition` from
+  // StaticDefinitionFromRavenJson). The sources are compiled first: an error there is
+  // kInvalidArgument naming the source and position, and nothing is created. An identical
+  // definition under the name returns the existing index; a different one replaces it (the old
+  // index is deleted, the new one builds from the start).
+  Result<std::shared_ptr<Index>> PutStatic(IndexDefinition definition);
+  // Rebuilds an index from scratch with its definition (RavenDB's RESET). kNotFound when absent.
+  Status Reset(std::string_view name);
   // By name, case-insensitive; nullptr when absent.
   std::shared_ptr<Index> Find(std::string_view name) const;
   // Every index, by name.
@@ -73,12 +97,16 @@ class IndexManager {
   std::string ErrorOf(std::string_view name) const;
 
  private:
-  IndexManager(platform::Env& env, std::string dir, documents::Database& database);
+  struct JsWorker;  // the worker thread's runtimes and compiled programs
+  IndexManager(platform::Env& env, std::string dir, documents::Database& database,
+               IndexingOptions options);
   Status LoadExisting();
   void Run();
   // A few batches for one index (each read while the previous one commits); true if it did
   // some work.
-  bool IndexOneBatch(const std::shared_ptr<Index>& index);
+  bool IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& js);
+  Result<std::shared_ptr<Index>> CreateStatic(IndexDefinition definition);
+  void NoteFailure(const Index& index, const Status& s);
   void RetireReplaced();
   std::shared_ptr<Index> Adopt(std::unique_ptr<Index> index);
   std::string CollectionFilter(const Index& index) const;
@@ -87,6 +115,10 @@ class IndexManager {
   platform::Env& env_;
   std::string dir_;  // <database dir>/Indexes
   documents::Database& database_;
+  IndexingOptions options_;
+
+  std::mutex compile_mu_;                         // PutStatic's compilations
+  std::unique_ptr<js::Runtime> compile_runtime_;  // created on first PutStatic
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

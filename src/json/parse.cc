@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "json/object_builder.h"
+#include "json/parser_state.h"
 #include "json/reference_parser.h"
 #include "json/value.h"
 
@@ -20,34 +23,8 @@ namespace dom = simdjson::dom;
 // Documents up to this size are parsed with the calling thread's reusable parser; larger ones get
 // a parser of their own, so that a thread never keeps more than a few MiB of simdjson buffers.
 constexpr size_t kReusableCapacity = size_t{1} << 20;
-// simdjson counts the document itself as a level; keep a margin and enforce the real limit while
-// converting.
-constexpr size_t kSimdjsonDepth = kMaxParseDepth + 2;
 
-struct ParserState {
-  dom::parser parser;
-  std::unique_ptr<char[]> buffer;  // input copy followed by SIMDJSON_PADDING bytes
-  size_t buffer_capacity = 0;
-  bool allocated = false;
-
-  // Copies `text` into the padded buffer and parses it.
-  simdjson::error_code Parse(std::string_view text, dom::element* root) {
-    if (!allocated) {
-      const simdjson::error_code err =
-          parser.allocate(std::max<size_t>(text.size(), 64 * 1024), kSimdjsonDepth);
-      if (err) return err;
-      allocated = true;
-    }
-    const size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
-    if (buffer_capacity < needed) {
-      buffer_capacity = std::max(needed, buffer_capacity * 2);
-      buffer = std::make_unique<char[]>(buffer_capacity);
-    }
-    if (!text.empty()) std::memcpy(buffer.get(), text.data(), text.size());
-    std::memset(buffer.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
-    return parser.parse(buffer.get(), text.size(), false).get(*root);
-  }
-};
+using internal::ParserState;
 
 // Converts a simdjson element; false if the value nests deeper than max_depth. Recursion depth is
 // bounded by max_depth <= kMaxParseDepth.
@@ -103,6 +80,63 @@ bool Convert(dom::element e, uint32_t depth, uint32_t max_depth, Value* out) {
 }
 
 }  // namespace
+
+namespace internal {
+
+simdjson::error_code ParserState::Parse(std::string_view text, dom::element* root) {
+  if (!allocated) {
+    const simdjson::error_code err =
+        parser.allocate(std::max<size_t>(text.size(), 64 * 1024), kSimdjsonDepth);
+    if (err) return err;
+    allocated = true;
+  }
+  const size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
+  if (buffer_capacity < needed) {
+    buffer_capacity = std::max(needed, buffer_capacity * 2);
+    buffer.reset(new char[buffer_capacity]);  // no zero fill: written below
+  }
+  if (!text.empty()) std::memcpy(buffer.get(), text.data(), text.size());
+  std::memset(buffer.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  return parser.parse(buffer.get(), text.size(), false).get(*root);
+}
+
+namespace {
+
+// A pooled parser is kept only up to this input capacity (simdjson reserves about 14 bytes per
+// input byte, touched only as far as a text fills them), and at most kPoolSize of them: the pool
+// never pins more than about 112 MiB of address space, and in practice the size of the texts
+// recently parsed.
+constexpr size_t kPooledCapacity = size_t{4} << 20;
+constexpr size_t kPoolSize = 2;
+
+std::mutex pool_mu;
+std::vector<std::unique_ptr<ParserState>>& Pool() {
+  static auto* pool = new std::vector<std::unique_ptr<ParserState>>();  // never destroyed
+  return *pool;
+}
+
+}  // namespace
+
+std::unique_ptr<ParserState> AcquireParser() {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu);
+    auto& pool = Pool();
+    if (!pool.empty()) {
+      auto state = std::move(pool.back());
+      pool.pop_back();
+      return state;
+    }
+  }
+  return std::make_unique<ParserState>();
+}
+
+void ReleaseParser(std::unique_ptr<ParserState> state) {
+  if (state == nullptr || state->parser.capacity() > kPooledCapacity) return;
+  std::lock_guard<std::mutex> lock(pool_mu);
+  if (Pool().size() < kPoolSize) Pool().push_back(std::move(state));
+}
+
+}  // namespace internal
 
 Result<Value> Parse(std::string_view text, const ParseOptions& options) {
   const uint32_t max_depth = std::min(options.max_depth, kMaxParseDepth);

@@ -2,12 +2,13 @@
 #include <cmath>
 #include <cstring>
 
+#include "json/numbers.h"
 #include "json/value.h"
 #include "json/writer.h"
 
 namespace rookery::json {
 
-namespace {
+namespace internal {
 
 void AppendDouble(std::string* out, double d) {
   if (!std::isfinite(d)) {  // JSON has no NaN or infinity
@@ -24,14 +25,10 @@ void AppendDouble(std::string* out, double d) {
   }
 }
 
-template <typename T>
-void AppendInteger(std::string* out, T v) {
-  char buf[24];
-  const auto res = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, res.ptr);
-}
+}  // namespace internal
 
-}  // namespace
+using internal::AppendDouble;
+using internal::AppendInteger;
 
 void SerializeTo(const Value& value, std::string* out) {
   switch (value.type()) {

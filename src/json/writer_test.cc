@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <limits>
 
 namespace rookery::json {
@@ -46,6 +47,39 @@ TEST(JsonWriterTest, AppendQuotedEscapesAtRunBoundaries) {
   out.clear();
   AppendQuoted(&out, "plain");
   EXPECT_EQ(out, "\"plain\"");
+}
+
+// The scan checks 16 (or 8) bytes at a time: every escape-worthy byte at every offset of a block
+// and of the tail, beside bytes that must pass through (0x20, 0x7f, 0x80, 0xff, UTF-8), is found.
+TEST(JsonWriterTest, AppendQuotedFindsEscapesAtEveryOffset) {
+  const std::string plain = "ab \x7f\xc3\xa9 xyz0123456789-\x80\xff ABCDEFGHIJKLMNOPQRSTUVWXYZ!";
+  for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\0'}) {
+    for (size_t at = 0; at <= 50; ++at) {
+      std::string value = plain;
+      value.insert(value.begin() + static_cast<std::ptrdiff_t>(at), special);
+      std::string expected = "\"";
+      for (const char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"') {
+          expected += "\\\"";
+        } else if (c == '\\') {
+          expected += "\\\\";
+        } else if (c == '\n') {
+          expected += "\\n";
+        } else if (u < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", u);
+          expected += buf;
+        } else {
+          expected += c;
+        }
+      }
+      expected += "\"";
+      std::string out;
+      AppendQuoted(&out, value);
+      EXPECT_EQ(out, expected) << "byte " << static_cast<int>(special) << " at " << at;
+    }
+  }
 }
 
 TEST(JsonWriterTest, Numbers) {

@@ -115,7 +115,10 @@ struct QueryEngine::Match {
 };
 
 struct QueryEngine::Plan {
-  enum class Kind { kScan, kDirect, kMap, kMapReduce };
+  // kMap: automatic or JavaScript map entries (`js`); kMapReduce: automatic group-by results;
+  // kJsReduce: JavaScript map/reduce results.
+  enum class Kind { kScan, kDirect, kMap, kMapReduce, kJsReduce };
+  bool js = false;
   Kind kind = Kind::kScan;
   std::shared_ptr<indexing::Index> index;
   std::string index_name;
@@ -147,9 +150,22 @@ Result<QueryEngine::Plan> QueryEngine::MakePlan(const Query& q, const json::Valu
     ROOKERY_ASSIGN_OR_RETURN(plan.index, indexes_.GetOrCreateAuto(AutoIndexFor(q)));
   }
   plan.index_name = plan.index->name();
-  plan.kind = plan.index->definition().type == indexing::IndexType::kAutoMapReduce
-                  ? Plan::Kind::kMapReduce
-                  : Plan::Kind::kMap;
+  switch (plan.index->definition().type) {
+    case indexing::IndexType::kAutoMapReduce:
+      plan.kind = Plan::Kind::kMapReduce;
+      break;
+    case indexing::IndexType::kJavaScriptMapReduce:
+      plan.kind = Plan::Kind::kJsReduce;
+      plan.js = true;
+      break;
+    case indexing::IndexType::kJavaScriptMap:
+      plan.kind = Plan::Kind::kMap;
+      plan.js = true;
+      break;
+    case indexing::IndexType::kAutoMap:
+      plan.kind = Plan::Kind::kMap;
+      break;
+  }
   if (plan.kind == Plan::Kind::kMapReduce && q.group_by.empty() &&
       q.source != Query::SourceKind::kIndex) {
     return Status::Internal("map-reduce index chosen for a query without group by");
@@ -160,7 +176,8 @@ Result<QueryEngine::Plan> QueryEngine::MakePlan(const Query& q, const json::Valu
 Result<std::unique_ptr<indexing::IndexSnapshot>> QueryEngine::OpenSnapshot(
     Plan& plan, const QueryRequest& request, bool* is_stale) {
   *is_stale = false;
-  if (plan.kind != Plan::Kind::kMap && plan.kind != Plan::Kind::kMapReduce) {
+  if (plan.kind != Plan::Kind::kMap && plan.kind != Plan::Kind::kMapReduce &&
+      plan.kind != Plan::Kind::kJsReduce) {
     return std::unique_ptr<indexing::IndexSnapshot>();
   }
   indexing::Index& index = *plan.index;
@@ -302,6 +319,25 @@ Status QueryEngine::Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const
   indexing::Index& index = *plan.index;
   if (snapshot == nullptr) return Status::Internal("index query without a snapshot");
 
+  if (plan.kind == Plan::Kind::kJsReduce) {
+    Status failed;
+    ROOKERY_RETURN_IF_ERROR(snapshot->ForEachJsResult([&](json::Value& result) {
+      if (q.where) {
+        DocumentFieldSource source(result, "");
+        auto ok = Evaluate(*q.where, source, parameters);
+        if (!ok.ok()) {
+          failed = ok.status();
+          return false;
+        }
+        if (!*ok) return true;
+      }
+      Match m;
+      m.values = std::move(result);
+      matches->push_back(std::move(m));
+      return true;
+    }));
+    return failed;
+  }
   if (plan.kind == Plan::Kind::kMapReduce) {
     const auto& def = index.definition();
     Status failed;
@@ -365,9 +401,10 @@ Status QueryEngine::Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const
     return failed;
   }
 
-  // Map index: narrow through the term trees, then evaluate each candidate's entry.
+  // Map index: narrow through the term trees, then evaluate each candidate's entry. JavaScript
+  // entries are plain objects (no term trees): every entry is a candidate.
   std::optional<std::set<std::string>> candidates;
-  if (q.where) {
+  if (q.where && !plan.js) {
     ROOKERY_ASSIGN_OR_RETURN(candidates,
                              Candidates(*q.where, *snapshot, index.definition(), parameters));
   }
@@ -386,7 +423,10 @@ Status QueryEngine::Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const
   Status failed;
   auto consider = [&](indexing::IndexEntry& entry) -> bool {
     if (q.where) {
-      EntryFieldSource source(entry.fields, entry.id);
+      EntryFieldSource auto_source(entry.fields, entry.id);
+      DocumentFieldSource js_source(entry.fields, entry.id);
+      const FieldSource& source =
+          plan.js ? static_cast<const FieldSource&>(js_source) : auto_source;
       auto ok = Evaluate(*q.where, source, parameters);
       if (!ok.ok()) {
         failed = ok.status();
@@ -485,7 +525,7 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   ROOKERY_ASSIGN_OR_RETURN(auto snapshot, OpenSnapshot(plan, request, &result.is_stale));
   // Set when an ordered range scan produced the page (`matches`) and counted the total.
   std::optional<uint64_t> ordered_total;
-  if (plan.kind == Plan::Kind::kMap) {
+  if (plan.kind == Plan::Kind::kMap && !plan.js) {
     ROOKERY_ASSIGN_OR_RETURN(ordered_total, OrderedRangePage(plan, *snapshot, q, parameters,
                                                              offset.value_or(0), limit, &matches));
   }
@@ -498,7 +538,7 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
 
   // Order.
   if (!ordered_total && !q.order_by.empty()) {
-    const bool from_entries = plan.kind == Plan::Kind::kMap;
+    const bool from_entries = plan.kind == Plan::Kind::kMap && !plan.js;
     std::vector<std::unique_ptr<FieldSource>> owned;
     std::vector<const FieldSource*> sources;
     owned.reserve(matches.size());
@@ -521,7 +561,19 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
 
   // Documents behind index entries are loaded for the page only (or for all when distinct
   // projections must be compared).
-  const bool map_reduce = plan.kind == Plan::Kind::kMapReduce;
+  // A JavaScript map index returns each document once, at its first matching entry (fan-out
+  // gives a document several entries).
+  if (plan.js && plan.kind == Plan::Kind::kMap) {
+    std::set<std::string> seen;
+    std::vector<Match> unique;
+    for (Match& m : matches) {
+      if (seen.insert(documents::Lower(m.id)).second) unique.push_back(std::move(m));
+    }
+    matches = std::move(unique);
+  }
+  // Results that are values (reduce results), not documents.
+  const bool map_reduce = plan.kind == Plan::Kind::kMapReduce || plan.kind == Plan::Kind::kJsReduce;
+  const bool auto_reduce = plan.kind == Plan::Kind::kMapReduce;
   // Whole documents are returned as stored; they are parsed only for projections and includes.
   const bool needs_values = q.has_select || !q.includes.empty();
   auto load_documents = [&](size_t from, size_t to) -> Status {
@@ -547,7 +599,7 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
 
   // The result as a value (projections and map-reduce results); nullopt = the stored document.
   auto project = [&](Match& m) -> Result<std::optional<json::Value>> {
-    if (map_reduce) {
+    if (auto_reduce || (map_reduce && !q.has_select)) {
       json::Value v = m.values;
       v.Set("@metadata", ProjectionMetadata(""));
       return std::optional<json::Value>(std::move(v));
@@ -618,7 +670,7 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   }
 
   // Includes: ids found at the include paths of each result's document.
-  if (!q.includes.empty() && !map_reduce) {
+  if (!q.includes.empty() && !auto_reduce) {
     std::vector<std::string> ids;
     std::set<std::string> seen;
     for (size_t i : kept) {

@@ -268,3 +268,51 @@ TEST(OrderedRangeForTest, OnlySingleNumericRangesOrderedByTheSameFieldAscending)
 
 }  // namespace
 }  // namespace rookery::query
+
+namespace rookery::query {
+namespace {
+
+// `from index` over JavaScript indexes: map entries (where on entry fields, each document once
+// despite fan-out) and map/reduce results (where, order, limit, include, load + select).
+TEST_F(ExecutorTest, QueriesJavaScriptIndexes) {
+  for (int i = 0; i < 12; ++i) {
+    Put("posts/" + std::to_string(i),
+        R"({"C":"c)" + std::to_string(i % 3) + R"(","D":)" + std::to_string(i) + R"(,"T":"t)" +
+            std::to_string(i) + R"(","Tags":["x","y"],"@metadata":{"@collection":"Posts"}})");
+  }
+  auto define = [&](std::string_view raven) {
+    auto d = indexing::StaticDefinitionFromRavenJson(J(raven));
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    ASSERT_TRUE(manager_->PutStatic(std::move(d).value()).ok());
+  };
+  define(
+      R"js({"Name":"ByTag","Maps":["map('Posts', p => p.Tags.map(t => ({ Tag: t, C: p.C })))"]})js");
+  define(R"js({"Name":"Top2","Maps":["map('Posts', p => ({ C: p.C, Post: id(p), D: p.D }))"],
+    "Reduce":"groupBy(x => x.C).aggregate(g => g.values.sort((a, b) => b.D - a.D).slice(0, 2).map(v => ({ C: g.key, Post: v.Post, D: v.D })))"})js");
+
+  QueryResult r = Run("from index 'ByTag' where C = 'c1'", "{}");
+  EXPECT_EQ(r.total_results, 4u);  // posts 1, 4, 7, 10 once each (two tags)
+
+  r = Run("from index 'Top2' where C in ($c) order by D as long desc include Post limit 3",
+          R"({"c":["c0","c2"]})");
+  ASSERT_EQ(r.results.size(), 3u);
+  EXPECT_EQ(J(r.results[0]).Find("Post")->as_string(), "posts/11");
+  EXPECT_EQ(J(r.results[1]).Find("Post")->as_string(), "posts/9");
+  EXPECT_EQ(J(r.results[2]).Find("Post")->as_string(), "posts/8");
+  EXPECT_EQ(r.total_results, 4u);
+  std::vector<std::string> included;
+  for (const auto& [id, json] : r.includes) included.push_back(id);
+  std::sort(included.begin(), included.end());
+  EXPECT_EQ(included, (std::vector<std::string>{"posts/11", "posts/8", "posts/9"}));
+
+  r =
+      Run("from index 'Top2' as r where r.C = 'c1' order by r.D as long load r.Post as p select "
+          "p.T as T",
+          "{}");
+  ASSERT_EQ(r.results.size(), 2u);
+  EXPECT_EQ(J(r.results[0]).Find("T")->as_string(), "t7");
+  EXPECT_EQ(J(r.results[1]).Find("T")->as_string(), "t10") << r.results[0] << r.results[1];
+}
+
+}  // namespace
+}  // namespace rookery::query

@@ -25,6 +25,17 @@ std::string Quoted(std::string_view v) {
   return "\"" + std::string(v) + "\"";
 }
 
+// Appends the document's JSON, or only its metadata with ?metadataOnly=true.
+Status AppendDocument(json::JsonWriter& w, const Document& doc, bool metadata_only) {
+  if (!metadata_only) {
+    w.Raw(doc.json);
+    return Status::Ok();
+  }
+  ROOKERY_ASSIGN_OR_RETURN(std::string json, DocumentJson(doc, metadata_only));
+  w.Raw(json);
+  return Status::Ok();
+}
+
 // Ids referenced by `paths` in the loaded documents, excluding those already loaded.
 Result<std::vector<std::string>> IncludedIds(const std::vector<std::optional<Document>>& docs,
                                              const std::vector<std::string_view>& paths,
@@ -55,13 +66,15 @@ Status LoadIds(const HttpRequest& req, HttpResponse& res, Database& db,
     res.status = 404;  // the client reads an empty 404 as "null" (protocol.md §7.2)
     return Status::Ok();
   }
-  std::set<std::string> seen;
-  for (const auto& id : ids) seen.insert(Lower(id));
-  ROOKERY_ASSIGN_OR_RETURN(std::vector<std::string> include_ids,
-                           IncludedIds(docs, include_paths, &seen));
   std::vector<std::optional<Document>> included;
-  if (!include_ids.empty()) {
-    ROOKERY_ASSIGN_OR_RETURN(included, db.GetMany(include_ids));
+  if (!include_paths.empty()) {
+    std::set<std::string> seen;
+    for (const auto& id : ids) seen.insert(Lower(id));
+    ROOKERY_ASSIGN_OR_RETURN(std::vector<std::string> include_ids,
+                             IncludedIds(docs, include_paths, &seen));
+    if (!include_ids.empty()) {
+      ROOKERY_ASSIGN_OR_RETURN(included, db.GetMany(include_ids));
+    }
   }
 
   // ETag: for one id without includes it is the change vector (conditional load reads it as
@@ -81,21 +94,26 @@ Status LoadIds(const HttpRequest& req, HttpResponse& res, Database& db,
     return Status::Ok();
   }
 
-  json::JsonWriter w;
+  // The body is mostly the documents' own text: sized once, and each document copied once.
+  std::string body;
+  size_t size = 64;
+  for (const auto& d : docs) size += d ? d->json.size() + 1 : 5;
+  for (const auto& d : included) size += d ? d->json.size() + d->id.size() + 4 : 0;
+  body.reserve(size);
+  json::JsonWriter w(&body);
   w.BeginObject().Key("Results").BeginArray();
   for (const auto& d : docs) {
     if (!d) {
       w.Null();
       continue;
     }
-    ROOKERY_ASSIGN_OR_RETURN(std::string text, DocumentJson(*d, metadata_only));
-    w.Raw(text);
+    ROOKERY_RETURN_IF_ERROR(AppendDocument(w, *d, metadata_only));
   }
   w.EndArray().Key("Includes").BeginObject();
   for (const auto& d : included) {
     if (!d) continue;
-    ROOKERY_ASSIGN_OR_RETURN(std::string text, DocumentJson(*d, metadata_only));
-    w.Key(d->id).Raw(text);
+    w.Key(d->id);
+    ROOKERY_RETURN_IF_ERROR(AppendDocument(w, *d, metadata_only));
   }
   w.EndObject().EndObject();
   SetJson(res, 200, w.Take());
@@ -115,8 +133,7 @@ Status StartsWith(const HttpRequest& req, HttpResponse& res, Database& db) {
   json::JsonWriter w;
   w.BeginObject().Key("Results").BeginArray();
   for (const auto& d : docs) {
-    ROOKERY_ASSIGN_OR_RETURN(std::string text, DocumentJson(d, metadata_only));
-    w.Raw(text);
+    ROOKERY_RETURN_IF_ERROR(AppendDocument(w, d, metadata_only));
   }
   w.EndArray().EndObject();
   SetJson(res, 200, w.Take());

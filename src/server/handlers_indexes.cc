@@ -1,5 +1,5 @@
-// /databases/{db}: reading and administering indexes (protocol.md §9.3, §9.4). Rookery has
-// automatic indexes only so far; PUT of static indexes answers NotSupported.
+// /databases/{db}: defining (JavaScript indexes, protocol.md §9.1), reading and administering
+// indexes (§9.3, §9.4).
 #include "documents/ids.h"
 #include "json/writer.h"
 #include "server/errors.h"
@@ -9,8 +9,11 @@
 namespace rookery::server {
 namespace {
 
-const char* TypeName(const indexing::IndexDefinition& d) {
-  return d.type == indexing::IndexType::kAutoMap ? "AutoMap" : "AutoMapReduce";
+constexpr std::string_view kIndexCompilation =
+    "Raven.Client.Exceptions.Documents.Compilation.IndexCompilationException";
+
+std::string_view TypeName(const indexing::IndexDefinition& d) {
+  return indexing::IndexTypeName(d.type);
 }
 
 void WriteDate(json::JsonWriter& w, std::string_view key, uint64_t micros) {
@@ -22,8 +25,32 @@ void WriteDate(json::JsonWriter& w, std::string_view key, uint64_t micros) {
   }
 }
 
+void WriteStaticDefinition(json::JsonWriter& w, const indexing::IndexDefinition& d) {
+  w.BeginObject();
+  w.Field("Name", d.name);
+  w.Field("Type", TypeName(d));
+  w.Key("Maps").BeginArray();
+  for (const std::string& m : d.maps) w.String(m);
+  w.EndArray();
+  w.Key("Reduce");
+  if (d.reduce.empty()) {
+    w.Null();
+  } else {
+    w.String(d.reduce);
+  }
+  w.Key("Fields").Raw(json::Serialize(d.field_options));
+  w.Key("Configuration").Raw(json::Serialize(d.configuration));
+  w.Field("LockMode", "Unlock");
+  w.Field("Priority", "Normal");
+  w.Field("SourceType", "Documents");
+  w.Key("AdditionalSources").BeginObject().EndObject();
+  w.Key("OutputReduceToCollection").Null();
+  w.EndObject();
+}
+
 void WriteDefinition(json::JsonWriter& w, const indexing::Index& index) {
   const auto& d = index.definition();
+  if (indexing::IsJavaScript(d.type)) return WriteStaticDefinition(w, d);
   w.BeginObject();
   w.Field("Name", d.name);
   w.Field("Type", TypeName(d));
@@ -77,20 +104,26 @@ void WriteIndexStats(json::JsonWriter& w, DatabaseServices& services, bool full)
     WriteDate(w, "LastIndexingTime", st.last_indexing_micros);
     if (full) {
       w.Field("EntriesCount", st.entries);
-      w.Field("ErrorsCount", st.map_errors + (error.empty() ? 0 : 1));
+      w.Field("ErrorsCount", st.map_errors + st.reduce_errors + (error.empty() ? 0 : 1));
       w.Field("MapAttempts", st.map_attempts);
       w.Field("MapSuccesses", st.map_attempts - st.map_errors);
       w.Field("MapErrors", st.map_errors);
       WriteDate(w, "CreatedTimestamp", st.created_micros);
       WriteDate(w, "LastQueryingTime", st.last_query_micros);
       const uint64_t last = services.db->LastEtag();
+      w.Field("ReduceAttempts", st.reduce_attempts);
+      w.Field("ReduceErrors", st.reduce_errors);
       w.Key("Collections").BeginObject();
-      w.Key(d.collection).BeginObject();
-      w.Field("LastProcessedDocumentEtag", st.covered_etag);
-      w.Field("LastProcessedTombstoneEtag", st.covered_etag);
-      w.Field("DocumentLag", last > st.covered_etag ? last - st.covered_etag : 0);
-      w.Field("TombstoneLag", 0);
-      w.EndObject();
+      std::vector<std::string> collections = d.collections;
+      if (collections.empty()) collections.push_back(d.collection);
+      for (const std::string& c : collections) {
+        w.Key(c).BeginObject();
+        w.Field("LastProcessedDocumentEtag", st.covered_etag);
+        w.Field("LastProcessedTombstoneEtag", st.covered_etag);
+        w.Field("DocumentLag", last > st.covered_etag ? last - st.covered_etag : 0);
+        w.Field("TombstoneLag", 0);
+        w.EndObject();
+      }
       w.EndObject();
     }
     w.EndObject();
@@ -148,13 +181,29 @@ void AddIndexRoutes(Router& router, ServerContext& context) {
   };
   router.AddDatabase("GET", "/indexes/status", WithServices(context, status));
 
-  auto errors = [](const HttpRequest&, HttpResponse& res, DatabaseServices& s) {
+  auto errors = [](const HttpRequest& req, HttpResponse& res, DatabaseServices& s) {
+    std::vector<std::shared_ptr<indexing::Index>> indexes;
+    if (req.HasQuery("name")) {
+      Status error;
+      auto index = FindIndex(s, req, &error);
+      if (index == nullptr) return error;
+      indexes.push_back(std::move(index));
+    } else {
+      indexes = s.indexes->List();
+    }
     json::JsonWriter w;
     w.BeginObject().Key("Results").BeginArray();
-    for (const auto& index : s.indexes->List()) {
+    for (const auto& index : indexes) {
       w.BeginObject().Field("Name", index->name()).Key("Errors").BeginArray();
       const indexing::IndexStats st = index->stats();
-      if (!st.last_error.empty()) {
+      const auto recent = index->recent_errors();
+      for (const indexing::IndexError& e : recent) {
+        w.BeginObject();
+        WriteDate(w, "Timestamp", e.micros);
+        w.Field("Document", e.document).Field("Action", e.action).Field("Error", e.error);
+        w.EndObject();
+      }
+      if (recent.empty() && !st.last_error.empty()) {
         w.BeginObject().Field("Action", "Map").Field("Error", st.last_error).EndObject();
       }
       if (std::string e = s.indexes->ErrorOf(index->name()); !e.empty()) {
@@ -176,15 +225,10 @@ void AddIndexRoutes(Router& router, ServerContext& context) {
   };
   router.AddDatabase("DELETE", "/indexes", WithServices(context, del));
 
-  // RESET: an automatic index is rebuilt from scratch (deleted and created again).
+  // RESET: the index is rebuilt from scratch (deleted and created again).
   auto reset = [](const HttpRequest& req, HttpResponse& res, DatabaseServices& s) {
-    Status error;
-    auto index = FindIndex(s, req, &error);
-    if (index == nullptr) return error;
-    indexing::IndexDefinition definition = index->definition();
-    index.reset();
-    ROOKERY_RETURN_IF_ERROR(s.indexes->Delete(definition.name));
-    ROOKERY_RETURN_IF_ERROR(s.indexes->GetOrCreateAuto(definition).status());
+    ROOKERY_ASSIGN_OR_RETURN(std::string name, RequireQuery(req, "name"));
+    ROOKERY_RETURN_IF_ERROR(s.indexes->Reset(name));
     res.status = 204;
     return Status::Ok();
   };
@@ -209,10 +253,35 @@ void AddIndexRoutes(Router& router, ServerContext& context) {
   };
   router.AddDatabase("POST", "/admin/indexes/start", WithServices(context, start));
 
-  auto put = [](const HttpRequest&, HttpResponse&, DatabaseServices&) {
-    return Status::NotSupported(
-        "static indexes (JavaScript or C# maps) are not supported yet: Rookery builds automatic "
-        "indexes from queries; see docs/compatibility.md");
+  // Every definition is parsed and compiled before any is created: one bad definition fails
+  // the call and creates nothing (of that definition; earlier ones in the call stand, as RavenDB
+  // applies each as its own cluster command).
+  auto put = [](const HttpRequest& req, HttpResponse& res, DatabaseServices& s) {
+    ROOKERY_ASSIGN_OR_RETURN(json::Value body, ParseJsonObjectBody(req.body, "index definitions"));
+    ROOKERY_ASSIGN_OR_RETURN(const json::Value* list,
+                             RequireMember(body, "Indexes", json::Type::kArray, "the body"));
+    std::vector<indexing::IndexDefinition> definitions;
+    for (const json::Value& raw : list->items()) {
+      ROOKERY_ASSIGN_OR_RETURN(auto d, indexing::StaticDefinitionFromRavenJson(raw));
+      definitions.push_back(std::move(d));
+    }
+    json::JsonWriter w;
+    w.BeginObject().Key("Results").BeginArray();
+    for (indexing::IndexDefinition& d : definitions) {
+      const std::string name = d.name;
+      auto index = s.indexes->PutStatic(std::move(d));
+      if (!index.ok()) {
+        if (index.status().code() == Code::kInvalidArgument) {
+          SetError(res, 400, req.path, kIndexCompilation, index.status().message());
+          return Status::Ok();
+        }
+        return index.status();
+      }
+      w.BeginObject().Field("Index", name).Field("RaftCommandIndex", s.db->LastEtag()).EndObject();
+    }
+    w.EndArray().EndObject();
+    SetJson(res, 201, w.Take());
+    return Status::Ok();
   };
   router.AddDatabase("PUT", "/indexes", WithServices(context, put));
   router.AddDatabase("PUT", "/admin/indexes", WithServices(context, put));

@@ -115,7 +115,8 @@ Status Tree::FreeValue(const LeafValue& v) {
   return Status::Ok();
 }
 
-Result<PageNumber> Tree::FindLeaf(std::string_view key, std::vector<PathStep>* path) {
+Result<PageNumber> Tree::FindLeaf(std::string_view key, std::vector<PathStep>* path,
+                                  const uint8_t** leaf_page) {
   if (state_->root == kInvalidPage) return Status::FailedState("the B+tree was dropped");
   if (state_->kind != TreeKind::kVariable) {
     return Status::InvalidArgument("a fixed-size tree must be used through FixedSizeTree");
@@ -129,6 +130,7 @@ Result<PageNumber> Tree::FindLeaf(std::string_view key, std::vector<PathStep>* p
                                   std::to_string(level + 1) + ", tree depth is " +
                                   std::to_string(state_->depth));
       }
+      if (leaf_page != nullptr) *leaf_page = page;
       return n;
     }
     if (level + 1 >= state_->depth) {
@@ -143,8 +145,8 @@ Result<PageNumber> Tree::FindLeaf(std::string_view key, std::vector<PathStep>* p
 
 Result<bool> Tree::GetView(std::string_view key, std::string_view* value) {
   ROOKERY_RETURN_IF_ERROR(ValidateKey(key));
-  ROOKERY_ASSIGN_OR_RETURN(PageNumber leaf, FindLeaf(key, nullptr));
-  ROOKERY_ASSIGN_OR_RETURN(const uint8_t* page, ReadNodePage(leaf));
+  const uint8_t* page = nullptr;
+  ROOKERY_RETURN_IF_ERROR(FindLeaf(key, nullptr, &page).status());
   bool exact = false;
   const size_t i = LeafLowerBound(page, key, &exact);
   if (!exact) return false;
@@ -183,9 +185,10 @@ Status Tree::Put(std::string_view key, std::string_view value) {
                                    " bytes exceeds the maximum of " +
                                    std::to_string(kMaxValueSize));
   }
-  std::vector<PathStep> path;
-  ROOKERY_ASSIGN_OR_RETURN(PageNumber leaf, FindLeaf(key, &path));
-  ROOKERY_ASSIGN_OR_RETURN(const uint8_t* page, ReadNodePage(leaf));
+  std::vector<PathStep>& path = path_;
+  path.clear();
+  const uint8_t* page = nullptr;
+  ROOKERY_ASSIGN_OR_RETURN(PageNumber leaf, FindLeaf(key, &path, &page));
   bool exact = false;
   const size_t index = LeafLowerBound(page, key, &exact);
   if (exact) {
@@ -204,6 +207,16 @@ Status Tree::Put(std::string_view key, std::string_view value) {
     ROOKERY_ASSIGN_OR_RETURN(uint8_t * w, WriteNodePage(leaf));
     RemoveNode(w, index);
     return InsertAt(path, path.size(), leaf, index, std::move(node));
+  }
+  if (value.size() <= kMaxInlineValueSize && Fits(page, LeafInlineNodeSize(key, value))) {
+    // The common insert: no split, so the node is encoded straight into the page (no
+    // intermediate string, one copy of the value).
+    ROOKERY_ASSIGN_OR_RETURN(uint8_t * w, WriteNodePage(leaf));
+    uint8_t* at = ReserveNode(w, index, LeafInlineNodeSize(key, value));
+    if (at == nullptr) return Status::Internal("B+tree leaf lost its room during an insert");
+    EncodeLeafInlineAt(at, key, value);
+    ++state_->entries;
+    return Status::Ok();
   }
   ROOKERY_ASSIGN_OR_RETURN(std::string node, EncodeLeafEntry(key, value));
   ++state_->entries;

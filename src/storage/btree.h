@@ -98,8 +98,9 @@ class Tree {
   Result<const uint8_t*> ReadNodePage(PageNumber n);
   Result<uint8_t*> WriteNodePage(PageNumber n);
   // Descends to the leaf covering `key`; fills `path` with the branch steps (root first) when
-  // non-null. Returns the leaf page number.
-  Result<PageNumber> FindLeaf(std::string_view key, std::vector<PathStep>* path);
+  // non-null. Returns the leaf page number, and its (checked) page in *leaf_page when non-null.
+  Result<PageNumber> FindLeaf(std::string_view key, std::vector<PathStep>* path,
+                              const uint8_t** leaf_page = nullptr);
 
   Result<std::string> EncodeLeafEntry(std::string_view key, std::string_view value);
   Status FreeValue(const btree::LeafValue& v);
@@ -124,6 +125,7 @@ class Tree {
 
   PageAccess& pages_;
   TreeState* state_;
+  std::vector<PathStep> path_;  // Put's path, kept to save an allocation per insert
 };
 
 }  // namespace rookery::storage

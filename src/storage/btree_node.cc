@@ -114,8 +114,11 @@ Status CheckNodePage(const uint8_t* page, PageNumber n, bool deep) {
 }
 
 void EncodeLeafInline(std::string* out, std::string_view key, std::string_view value) {
-  out->resize(kLeafNodeHeaderSize + key.size() + value.size());
-  uint8_t* p = reinterpret_cast<uint8_t*>(out->data());
+  out->resize(LeafInlineNodeSize(key, value));
+  EncodeLeafInlineAt(reinterpret_cast<uint8_t*>(out->data()), key, value);
+}
+
+void EncodeLeafInlineAt(uint8_t* p, std::string_view key, std::string_view value) {
   p[0] = 0;
   StoreU16(p + 1, static_cast<uint16_t>(key.size()));
   StoreU32(p + 3, static_cast<uint32_t>(value.size()));
@@ -162,18 +165,24 @@ void InitNodePage(uint8_t* page, uint8_t page_flag) {
 }
 
 bool InsertNode(uint8_t* page, size_t index, std::string_view node) {
-  if (!Fits(page, node.size())) return false;
-  if (FreeContiguous(page) < node.size() + kSlotSize) Defragment(page);
+  uint8_t* at = ReserveNode(page, index, node.size());
+  if (at == nullptr) return false;
+  std::memcpy(at, node.data(), node.size());
+  return true;
+}
+
+uint8_t* ReserveNode(uint8_t* page, size_t index, size_t size) {
+  if (!Fits(page, size)) return nullptr;
+  if (FreeContiguous(page) < size + kSlotSize) Defragment(page);
   const size_t count = EntryCount(page);
-  const size_t upper = Upper(page) - node.size();
-  std::memcpy(page + upper, node.data(), node.size());
+  const size_t upper = Upper(page) - size;
   uint8_t* slots = page + kPageHeaderSize;
   std::memmove(slots + (index + 1) * kSlotSize, slots + index * kSlotSize,
                (count - index) * kSlotSize);
   StoreU16(slots + index * kSlotSize, static_cast<uint16_t>(upper));
   StoreU16(page + kOffUpper, static_cast<uint16_t>(upper));
   StoreU16(page + kOffEntryCount, static_cast<uint16_t>(count + 1));
-  return true;
+  return page + upper;
 }
 
 void RemoveNode(uint8_t* page, size_t index) {

@@ -146,6 +146,11 @@ Status CheckNodePage(const uint8_t* page, PageNumber n, bool deep);
 // ---- encoding nodes ----
 
 void EncodeLeafInline(std::string* out, std::string_view key, std::string_view value);
+inline size_t LeafInlineNodeSize(std::string_view key, std::string_view value) {
+  return kLeafNodeHeaderSize + key.size() + value.size();
+}
+// Writes an inline leaf node into `out` (LeafInlineNodeSize bytes).
+void EncodeLeafInlineAt(uint8_t* out, std::string_view key, std::string_view value);
 void EncodeLeafOverflow(std::string* out, std::string_view key, uint32_t size, PageNumber first);
 void EncodeBranch(std::string* out, std::string_view key, PageNumber child);
 // Re-encodes a branch node with a different key (same child).
@@ -159,6 +164,9 @@ void InitNodePage(uint8_t* page, uint8_t page_flag);
 // Inserts `node` at slot `index`, defragmenting first if the free space is not contiguous.
 // Returns false (page unchanged) if the page lacks room.
 bool InsertNode(uint8_t* page, size_t index, std::string_view node);
+// As InsertNode, but leaves the `size` node bytes for the caller to write (through the returned
+// pointer, before anything else reads the page); nullptr (page unchanged) if the page lacks room.
+uint8_t* ReserveNode(uint8_t* page, size_t index, size_t size);
 inline bool Fits(const uint8_t* page, size_t node_size) {
   return FreeTotal(page) >= node_size + kSlotSize;
 }

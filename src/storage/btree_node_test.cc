@@ -54,6 +54,29 @@ TEST(BtreeNodeTest, InsertKeepsSlotsInOrderAndNodesPackedFromEnd) {
   EXPECT_TRUE(CheckNodePage(page.p(), 5, true).ok());
 }
 
+TEST(BtreeNodeTest, ReserveNodeEncodedInPlaceEqualsInsertNode) {
+  // Tree::Put's common path encodes a leaf entry straight into the page; the page must come out
+  // byte for byte as if the encoded node had been inserted.
+  PageBuf by_insert(kPageLeaf);
+  PageBuf by_reserve(kPageLeaf);
+  const std::string value(1000, 'v');
+  for (int i = 0; i < 8; ++i) {  // eight entries of 1,014 bytes fill the 8,128-byte body
+    const std::string key = "key/" + std::to_string((i * 5) % 8);
+    bool exact = false;
+    const size_t at = LeafLowerBound(by_insert.p(), key, &exact);
+    ASSERT_TRUE(InsertNode(by_insert.p(), at, Leaf(key, value)));
+    uint8_t* node = ReserveNode(by_reserve.p(), at, LeafInlineNodeSize(key, value));
+    ASSERT_NE(node, nullptr);
+    EncodeLeafInlineAt(node, key, value);
+    ASSERT_EQ(by_insert.mem, by_reserve.mem) << "after " << i + 1 << " inserts";
+  }
+  EXPECT_TRUE(CheckNodePage(by_reserve.p(), 5, true).ok());
+  // A full page refuses the reservation and stays unchanged.
+  const std::vector<uint8_t> before = by_reserve.mem;
+  EXPECT_EQ(ReserveNode(by_reserve.p(), 0, LeafInlineNodeSize("key/x", value)), nullptr);
+  EXPECT_EQ(by_reserve.mem, before);
+}
+
 TEST(BtreeNodeTest, SearchFindsLowerBoundAndBranchChild) {
   PageBuf leaf(kPageLeaf);
   for (const char* k : {"b", "d", "f"}) {

@@ -7,8 +7,9 @@
 //
 // Checksums: a page that was already in the file at open is verified the first time it is read
 // (one bit per page of the open-time size, set atomically); pages written since open were
-// verified by their writer before being written (flusher) or before open returns (recovery,
-// which applies journal diffs to the stored bytes first).
+// sealed by this process's committing writer (the flusher writes them without hashing them
+// again) or verified before open returns (recovery, which applies journal diffs to the stored
+// bytes first).
 //
 // Durability: WritePages is durable after a later Sync() returns OK.
 // Threads: ReadPage from any thread; WritePages/EnsureSize from one thread at a time (the flusher

@@ -2,10 +2,9 @@
 // Flush, sync and the background thread are in flush_sync.cc.
 #include "storage/environment.h"
 
-#include <map>
-
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "base/logging.h"
@@ -28,7 +27,13 @@ bool IsOwnFileName(const std::string& name) {
 
 StorageEnvironment::StorageEnvironment(platform::Env& env, std::string dir,
                                        EnvironmentOptions options)
-    : env_(env), dir_(std::move(dir)), options_(std::move(options)) {}
+    : env_(env),
+      dir_(std::move(dir)),
+      options_(std::move(options)),
+      // A flush frees about a threshold's worth of page versions, which the next commits take
+      // again: keep that much (within reason) instead of returning it to the allocator.
+      scratch_(static_cast<size_t>(
+          std::clamp<uint64_t>(options_.flush_threshold_bytes / kPageSize, 256, 32768))) {}
 
 Result<std::unique_ptr<StorageEnvironment>> StorageEnvironment::Open(platform::Env& env,
                                                                      std::string dir,

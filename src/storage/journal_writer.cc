@@ -226,11 +226,13 @@ Result<JournalWriterImpl::PreparedFile> JournalWriterImpl::PrepareFile(
   const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size, kFillChunk));
   AlignedBuffer fill;
   if (!fill.Reserve(chunk)) return Status::NoSpace("out of memory for a journal fill buffer");
+  // Zeroed once: only the first chunk carries the header, which is cleared again after it.
+  std::memset(fill.data(), 0, chunk);
   for (uint64_t offset = 0; offset < size; offset += chunk) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, size - offset));
-    std::memset(fill.data(), 0, n);
     if (offset == 0) journal::EncodeFileHeader(out.header, fill.data());
     ROOKERY_RETURN_IF_ERROR(file->WriteAt(offset, fill.data(), n));
+    if (offset == 0) std::memset(fill.data(), 0, std::min<size_t>(chunk, kFileHeaderSize));
   }
   ROOKERY_RETURN_IF_ERROR(file->Sync());
   // The name must be durable before any entry in the file is acknowledged.

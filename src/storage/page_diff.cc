@@ -28,7 +28,13 @@ inline bool BlockEqual(const uint8_t* base, const uint8_t* page, size_t i) {
     for (size_t k = 0; k < kBlockWords; ++k) any |= LoadU64(page + (i + k) * kWord);
     return any == 0;
   } else {
-    return std::memcmp(page + i * kWord, base + i * kWord, kBlockWords * kWord) == 0;
+    // XOR-OR over the block instead of a memcmp call: no call per 64 bytes, and the loop
+    // vectorises (the diff of a random-key load compares ~1.2 pages per key).
+    uint64_t any = 0;
+    for (size_t k = 0; k < kBlockWords; ++k) {
+      any |= LoadU64(page + (i + k) * kWord) ^ LoadU64(base + (i + k) * kWord);
+    }
+    return any == 0;
   }
 }
 
@@ -42,11 +48,13 @@ size_t Encode(const uint8_t* base, const uint8_t* page, size_t bytes, size_t lim
   size_t i = 0;
   while (i < words) {
     // Skip the unchanged stretch, a block at a time where aligned.
-    while (i < words && !WordDiffers<kZeroBase>(base, page, i)) {
-      ++i;
+    while (i < words) {
       if (i % kBlockWords == 0) {
         while (i + kBlockWords <= words && BlockEqual<kZeroBase>(base, page, i)) i += kBlockWords;
+        if (i == words) break;
       }
+      if (WordDiffers<kZeroBase>(base, page, i)) break;
+      ++i;
     }
     if (i == words) break;
     const size_t start = i;

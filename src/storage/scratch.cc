@@ -30,7 +30,7 @@ PageBufferPtr Scratch::Allocate(uint32_t run_pages, bool zero) {
   if (zero) std::memset(data, 0, bytes);
   bytes_in_use_.fetch_add(bytes, std::memory_order_relaxed);
   buffers_in_use_.fetch_add(1, std::memory_order_relaxed);
-  return PageBufferPtr(new PageBuffer(this, data, run_pages));
+  return std::make_shared<PageBuffer>(PageBuffer::Token{}, this, data, run_pages);
 }
 
 void Scratch::Release(uint8_t* data, uint32_t run_pages) {
@@ -38,7 +38,7 @@ void Scratch::Release(uint8_t* data, uint32_t run_pages) {
   buffers_in_use_.fetch_sub(1, std::memory_order_relaxed);
   if (run_pages == 1) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (pool_.size() < kPoolLimit) {
+    if (pool_.size() < pool_limit_) {
       pool_.push_back(data);
       return;
     }

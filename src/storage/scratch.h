@@ -8,8 +8,10 @@
 // Choice for now: scratch is heap memory (page-aligned operator new), not Voron's memory-mapped
 // temp/scratch.N files. Cost: every unflushed page version costs its size in private memory
 // (bounded by the flush threshold plus what long-running readers pin), and the memory is not
-// reclaimable by the kernel under pressure. Single pages are pooled (up to kPoolLimit) so the
-// steady state does not go through the allocator. Report: Scratch::bytes_in_use().
+// reclaimable by the kernel under pressure. Single pages are pooled (up to the pool limit given
+// at construction; the environment sizes it to its flush threshold, since that is the memory a
+// flush cycle frees and the next one takes again) so the steady state goes neither through the
+// allocator nor through fresh zero-filled pages from the kernel. Report: Scratch::bytes_in_use().
 //
 // Threads: Scratch is thread-safe; a PageBuffer is written by one writer, then only read.
 #pragma once
@@ -28,7 +30,11 @@ namespace rookery::storage {
 class Scratch;
 
 class PageBuffer {
+  struct Token {};  // only Scratch constructs buffers (through std::make_shared)
+
  public:
+  PageBuffer(Token, Scratch* owner, uint8_t* data, uint32_t run_pages)
+      : owner_(owner), data_(data), run_pages_(run_pages) {}
   PageBuffer(const PageBuffer&) = delete;
   PageBuffer& operator=(const PageBuffer&) = delete;
   ~PageBuffer();
@@ -40,8 +46,6 @@ class PageBuffer {
 
  private:
   friend class Scratch;
-  PageBuffer(Scratch* owner, uint8_t* data, uint32_t run_pages)
-      : owner_(owner), data_(data), run_pages_(run_pages) {}
   Scratch* owner_;
   uint8_t* data_;
   uint32_t run_pages_;
@@ -51,7 +55,8 @@ using PageBufferPtr = std::shared_ptr<PageBuffer>;
 
 class Scratch {
  public:
-  Scratch() = default;
+  // Keeps up to `pool_limit_pages` freed single-page blocks for reuse.
+  explicit Scratch(size_t pool_limit_pages = kDefaultPoolLimit) : pool_limit_(pool_limit_pages) {}
   ~Scratch();
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
@@ -65,7 +70,8 @@ class Scratch {
 
  private:
   friend class PageBuffer;
-  static constexpr size_t kPoolLimit = 256;
+  static constexpr size_t kDefaultPoolLimit = 256;
+  const size_t pool_limit_;
   void Release(uint8_t* data, uint32_t run_pages);
 
   std::mutex mu_;

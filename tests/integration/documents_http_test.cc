@@ -152,6 +152,45 @@ TEST_F(DocumentsHttpTest, TopologyUsesTheHostTheClientUsed) {
   EXPECT_TRUE(Has(r.body, "\"NodeTag\":\"A\"")) << r.body;
 }
 
+// bulk_docs reads a plain batch without a json::Value tree, and anything unusual (duplicate keys,
+// an invalid document) through the general path: the stored documents and the errors are the
+// same either way.
+TEST_F(DocumentsHttpTest, BulkDocsStoresAndRefusesAlikeOnBothReadPaths) {
+  HttpReply r = Send("POST", "/databases/db1/bulk_docs",
+                     R"({"Commands":[{"Id":"t/1","Type":"PUT","ChangeVector":null,"Document":)"
+                     R"({"s":"a\u00e9\"","n":1.50,"@metadata":{"@collection":"Ts","@id":"spoof",)"
+                     R"("@flags":"x","k":[1,{}]}}},{"Id":"t/0","Type":"DELETE"}]})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(Has(r.body, R"({"Type":"PUT","@id":"t/1","@collection":"Ts","@change-vector":")"))
+      << r.body;
+  EXPECT_TRUE(Has(r.body, R"({"Id":"t/0","Type":"DELETE","Deleted":false,"ChangeVector":null})"))
+      << r.body;
+  r = Send("GET", "/databases/db1/docs?id=t/1");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Has(r.body,
+                  "{\"s\":\"a\xc3\xa9\\\"\",\"n\":1.5,\"@metadata\":{\"@collection\":\"Ts\","
+                  "\"k\":[1,{}],\"@change-vector\":"))
+      << r.body;
+  EXPECT_TRUE(Has(r.body, R"("@id":"t/1")")) << r.body;
+  EXPECT_FALSE(Has(r.body, "spoof")) << r.body;
+
+  // A duplicate key: the last value wins, as json::Parse decides.
+  r = Send("POST", "/databases/db1/bulk_docs",
+           R"({"Commands":[{"Id":"t/2","Type":"PUT","Document":{"x":1,"x":2}}]})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = Send("GET", "/databases/db1/docs?id=t/2");
+  EXPECT_TRUE(Has(r.body, R"({"Results":[{"x":2,"@metadata":{"@change-vector":)")) << r.body;
+
+  // An invalid document after a valid one: the general path's error, and nothing written.
+  r = Send("POST", "/databases/db1/bulk_docs",
+           R"({"Commands":[{"Id":"t/3","Type":"PUT","Document":{}},)"
+           R"({"Id":"t/4","Type":"PUT","Document":{"@metadata":{"@collection":5}}}]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(Has(r.body, "@metadata.@collection of document 't/4' must be a string, got a number"))
+      << r.body;
+  EXPECT_EQ(Send("GET", "/databases/db1/docs?id=t/3").status, 404);
+}
+
 TEST_F(DocumentsHttpTest, DocumentRoundTripEtagsAndHead) {
   HttpReply r = Send("PUT", "/databases/db1/docs?id=users%2F1",
                      R"({"name":"a","@metadata":{"@collection":"Users"}})");

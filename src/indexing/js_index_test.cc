@@ -1,0 +1,339 @@
+// JavaScript map and map/reduce indexes end to end on MemEnv (docs/design/js-indexes.md):
+// definitions, fan-out, multi-map, errors and limits, incremental per-group reduce, load()
+// reference tracking, restart, and a randomized incremental-versus-rebuild comparison.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "documents/database.h"
+#include "indexing/index_manager.h"
+
+namespace rookery::indexing {
+namespace {
+
+json::Value J(std::string_view text) {
+  auto v = json::Parse(text);
+  EXPECT_TRUE(v.ok()) << text;
+  return v.ok() ? std::move(v).value() : json::Value();
+}
+
+// A RavenDB-style definition: {"Name":..,"Maps":[..],"Reduce":..}.
+json::Value Definition(std::string name, std::vector<std::string> maps, std::string reduce = "",
+                       std::string configuration = "{}") {
+  std::vector<json::Value> m;
+  for (auto& s : maps) m.push_back(json::Value::String(std::move(s)));
+  std::vector<json::Member> d;
+  d.emplace_back("Name", json::Value::String(std::move(name)));
+  d.emplace_back("Maps", json::Value::Array(std::move(m)));
+  if (!reduce.empty()) d.emplace_back("Reduce", json::Value::String(std::move(reduce)));
+  d.emplace_back("Configuration", J(configuration));
+  return json::Value::Object(std::move(d));
+}
+
+constexpr const char* kCountByCompany =
+    "groupBy(x => x.Company).aggregate(g => ({ Company: g.key, "
+    "Count: g.values.reduce((a, v) => a + v.Count, 0), "
+    "Total: g.values.reduce((a, v) => a + v.Total, 0) }))";
+
+class JsIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_ = platform::NewMemEnv();
+    Open();
+  }
+  void Open() {
+    manager_.reset();
+    db_.reset();
+    auto db = documents::Database::Open(*env_, "/db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    auto m = IndexManager::Open(*env_, "/db", *db_);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    manager_ = std::move(m).value();
+  }
+  void Put(std::string id, std::string_view json) {
+    std::vector<documents::Command> c;
+    c.push_back(documents::PutCommand{std::move(id), J(json), std::nullopt});
+    auto r = db_->Execute(std::move(c));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  void Delete(std::string id) {
+    std::vector<documents::Command> c;
+    c.push_back(documents::DeleteCommand{std::move(id), std::nullopt});
+    ASSERT_TRUE(db_->Execute(std::move(c)).ok());
+  }
+  Result<std::shared_ptr<Index>> Define(const json::Value& raven) {
+    ROOKERY_ASSIGN_OR_RETURN(auto d, StaticDefinitionFromRavenJson(raven));
+    return manager_->PutStatic(std::move(d));
+  }
+  std::shared_ptr<Index> MustDefine(const json::Value& raven) {
+    auto index = Define(raven);
+    EXPECT_TRUE(index.ok()) << index.status().ToString();
+    return index.ok() ? *index : nullptr;
+  }
+  void WaitNonStale(Index& index) {
+    auto ok = manager_->WaitForNonStale(index, 30 * 1000 * 1000);
+    ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+    ASSERT_TRUE(*ok) << index.name() << " still stale";
+    ASSERT_EQ(manager_->ErrorOf(index.name()), "");
+  }
+  // Map index: "id -> entry" lines, sorted. Map-reduce: result JSON texts, sorted.
+  std::vector<std::string> Contents(Index& index) {
+    std::vector<std::string> out;
+    auto snapshot = index.Snapshot();
+    EXPECT_TRUE(snapshot.ok());
+    Status s;
+    if (index.definition().type == IndexType::kJavaScriptMap) {
+      s = (*snapshot)->ForEachEntry([&](IndexEntry& e) {
+        out.push_back(e.id + " -> " + json::Serialize(e.fields));
+        return true;
+      });
+    } else {
+      s = (*snapshot)->ForEachJsResult([&](json::Value& v) {
+        out.push_back(json::Serialize(v));
+        return true;
+      });
+    }
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  std::unique_ptr<platform::Env> env_;
+  std::unique_ptr<documents::Database> db_;
+  std::unique_ptr<IndexManager> manager_;
+};
+
+using Lines = std::vector<std::string>;
+
+TEST(StaticDefinitionTest, ParsesDetectsAndRefuses) {
+  auto d = StaticDefinitionFromRavenJson(J(
+      R"js({"Name":"A","Maps":["map('Users', u => ({N: u.N}))"],"Fields":{"N":{"Indexing":"Exact"}}})js"));
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->type, IndexType::kJavaScriptMap);  // detected: no IndexType given
+  EXPECT_EQ(json::Serialize(d->field_options), R"({"N":{"Indexing":"Exact"}})");
+  auto mr = StaticDefinitionFromRavenJson(J(
+      R"js({"Name":"B","IndexType":"JavaScriptMapReduce","Maps":["map('U', u => u)"],"Reduce":"groupBy(x => x.A).aggregate(g => g.values[0])"})js"));
+  ASSERT_TRUE(mr.ok());
+  EXPECT_EQ(mr->type, IndexType::kJavaScriptMapReduce);
+  auto round = IndexDefinition::FromJson(mr->ToJson());
+  ASSERT_TRUE(round.ok());
+  EXPECT_TRUE(SameStaticDefinition(*round, *mr));
+
+  auto csharp = StaticDefinitionFromRavenJson(
+      J(R"({"Name":"C","Maps":["// c\nfrom u in docs.Users select new { u.Name }"]})"));
+  EXPECT_EQ(csharp.status().code(), Code::kNotSupported);
+  auto output = StaticDefinitionFromRavenJson(J(
+      R"js({"Name":"D","Maps":["map('U', u => u)"],"Reduce":"groupBy(x => x.A).aggregate(g => g.values[0])","OutputReduceToCollection":"Out"})js"));
+  EXPECT_EQ(output.status().code(), Code::kNotSupported);
+  EXPECT_NE(output.status().message().find("OutputReduceToCollection"), std::string::npos);
+  auto no_maps = StaticDefinitionFromRavenJson(J(R"({"Name":"E","Maps":[]})"));
+  EXPECT_EQ(no_maps.status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(JsIndexTest, SyntaxErrorCreatesNothing) {
+  auto index = Define(Definition("Bad", {"map('Users', u => ({ N: u.N )"}));
+  ASSERT_EQ(index.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(index.status().message().find("Maps[0]"), std::string::npos)
+      << index.status().ToString();
+  EXPECT_TRUE(manager_->List().empty());
+  auto files = env_->ListDir("/db/Indexes");
+  ASSERT_TRUE(files.ok());
+  EXPECT_TRUE(files->empty());
+}
+
+TEST_F(JsIndexTest, MapFanOutMultiMapUpdatesDeletesAndRestart) {
+  Put("users/1", R"({"Name":"Ann","Tags":["a","b"],"@metadata":{"@collection":"Users"}})");
+  Put("dogs/1", R"({"Name":"Rex","@metadata":{"@collection":"Dogs"}})");
+  Put("cats/1", R"({"Name":"Tom","@metadata":{"@collection":"Cats"}})");
+  auto index = MustDefine(
+      Definition("Names", {"map('Users', u => u.Tags.map(t => ({ Name: u.Name, Tag: t })))",
+                           "map('Dogs', d => ({ Name: d.Name, Tag: 'dog' }))"}));
+  ASSERT_NE(index, nullptr);
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index), (Lines{R"(dogs/1 -> {"Name":"Rex","Tag":"dog"})",
+                                     R"(users/1 -> {"Name":"Ann","Tag":"a"})",
+                                     R"(users/1 -> {"Name":"Ann","Tag":"b"})"}));
+  Put("users/1", R"({"Name":"Ann","Tags":["c"],"@metadata":{"@collection":"Users"}})");
+  Delete("dogs/1");
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index), (Lines{R"(users/1 -> {"Name":"Ann","Tag":"c"})"}));
+
+  index.reset();
+  Open();
+  index = manager_->Find("names");
+  ASSERT_NE(index, nullptr);
+  EXPECT_EQ(index->definition().type, IndexType::kJavaScriptMap);
+  EXPECT_EQ(index->definition().collections, (std::vector<std::string>{"Users", "Dogs"}));
+  Put("dogs/2", R"({"Name":"Fido","@metadata":{"@collection":"Dogs"}})");
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index), (Lines{R"(dogs/2 -> {"Name":"Fido","Tag":"dog"})",
+                                     R"(users/1 -> {"Name":"Ann","Tag":"c"})"}));
+}
+
+TEST_F(JsIndexTest, UserErrorsAreRecordedAndIndexingContinues) {
+  Put("users/1", R"({"Name":"Ann","@metadata":{"@collection":"Users"}})");
+  Put("users/2", R"({"Name":"Bob","Loop":true,"@metadata":{"@collection":"Users"}})");
+  Put("users/3", R"({"@metadata":{"@collection":"Users"}})");
+  auto index = MustDefine(Definition(
+      "Limited",
+      {"map('Users', u => { if (u.Loop) { for (;;) {} } return { L: u.Name.length }; })"}, "",
+      R"({"Indexing.JavaScript.TimeLimitInMs":"100"})"));
+  ASSERT_NE(index, nullptr);
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index), (Lines{R"(users/1 -> {"L":3})"}));
+  const auto errors = index->recent_errors();
+  ASSERT_EQ(errors.size(), 2u);
+  std::vector<std::string> docs = {errors[0].document, errors[1].document};
+  std::sort(docs.begin(), docs.end());
+  EXPECT_EQ(docs, (std::vector<std::string>{"users/2", "users/3"}));
+  for (const IndexError& e : errors) {
+    EXPECT_EQ(e.action, "Map");
+    const char* expected = e.document == "users/2" ? "time limit of 100 ms" : "TypeError";
+    EXPECT_NE(e.error.find(expected), std::string::npos) << e.error;
+  }
+  EXPECT_EQ(index->stats().map_errors, 2u);
+  EXPECT_EQ(index->stats().map_attempts, 3u);
+  // The failing document fixed: its entry appears.
+  Put("users/3", R"({"Name":"Cy","@metadata":{"@collection":"Users"}})");
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index), (Lines{R"(users/1 -> {"L":3})", R"(users/3 -> {"L":2})"}));
+}
+
+TEST_F(JsIndexTest, MapReduceReReducesOnlyTouchedGroups) {
+  for (int i = 0; i < 30; ++i) {
+    Put("orders/" + std::to_string(i), R"({"Company":"c)" + std::to_string(i % 10) +
+                                           R"(","Total":)" + std::to_string(i) +
+                                           R"(,"@metadata":{"@collection":"Orders"}})");
+  }
+  auto index = MustDefine(Definition(
+      "Totals", {"map('Orders', o => ({ Company: o.Company, Count: 1, Total: o.Total }))"},
+      kCountByCompany));
+  ASSERT_NE(index, nullptr);
+  WaitNonStale(*index);
+  auto contents = Contents(*index);
+  ASSERT_EQ(contents.size(), 10u);
+  EXPECT_EQ(contents[0], R"({"Company":"c0","Count":3,"Total":30})");
+  const uint64_t reduced = index->stats().reduce_attempts;
+
+  // Moving one order from c1 to c2 re-reduces exactly those two groups.
+  Put("orders/1", R"({"Company":"c2","Total":100,"@metadata":{"@collection":"Orders"}})");
+  WaitNonStale(*index);
+  EXPECT_EQ(index->stats().reduce_attempts, reduced + 2);
+  contents = Contents(*index);
+  EXPECT_EQ(contents[1], R"({"Company":"c1","Count":2,"Total":32})");
+  EXPECT_EQ(contents[2], R"({"Company":"c2","Count":4,"Total":136})");
+
+  // Deleting every order of c0 removes the group (no reduce call for an empty group).
+  manager_->StopIndexing();  // one batch: the group is seen empty, not reduced on the way
+  for (int i : {0, 10, 20}) Delete("orders/" + std::to_string(i));
+  manager_->StartIndexing();
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index).size(), 9u);
+  EXPECT_EQ(index->stats().reduce_attempts, reduced + 2);
+}
+
+TEST_F(JsIndexTest, ReduceMayReturnSeveralResults) {
+  for (int i = 0; i < 8; ++i) {
+    Put("posts/" + std::to_string(i), R"({"Community":"x","Date":")" + std::to_string(2000 + i) +
+                                          R"(","@metadata":{"@collection":"Posts"}})");
+  }
+  auto index = MustDefine(Definition(
+      "Recent", {"map('Posts', p => ({ Community: p.Community, Post: id(p), Date: p.Date }))"},
+      "groupBy(x => x.Community).aggregate(g => g.values.sort((a, b) => a.Date < b.Date ? 1 : "
+      "-1).slice(0, 3).map(v => ({ Community: g.key, Post: v.Post, Date: v.Date })))"));
+  ASSERT_NE(index, nullptr);
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index), (Lines{R"({"Community":"x","Post":"posts/5","Date":"2005"})",
+                                     R"({"Community":"x","Post":"posts/6","Date":"2006"})",
+                                     R"({"Community":"x","Post":"posts/7","Date":"2007"})"}));
+}
+
+TEST_F(JsIndexTest, LoadTracksReferences) {
+  Put("companies/1", R"({"Name":"Acme","@metadata":{"@collection":"Companies"}})");
+  Put("orders/1", R"({"Company":"companies/1","@metadata":{"@collection":"Orders"}})");
+  Put("orders/2", R"({"Company":"companies/2","@metadata":{"@collection":"Orders"}})");
+  auto index = MustDefine(Definition(
+      "OrdersByCompanyName", {"map('Orders', o => { const c = load(o.Company, 'Companies'); "
+                              "return { Name: c ? c.Name : null }; })"}));
+  ASSERT_NE(index, nullptr);
+  EXPECT_TRUE(index->definition().uses_load);
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index),
+            (Lines{R"(orders/1 -> {"Name":"Acme"})", R"(orders/2 -> {"Name":null})"}));
+  Put("companies/1", R"({"Name":"Acme 2","@metadata":{"@collection":"Companies"}})");
+  Put("companies/2", R"({"Name":"Beta","@metadata":{"@collection":"Companies"}})");  // was missing
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index),
+            (Lines{R"(orders/1 -> {"Name":"Acme 2"})", R"(orders/2 -> {"Name":"Beta"})"}));
+  Delete("companies/1");
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index),
+            (Lines{R"(orders/1 -> {"Name":null})", R"(orders/2 -> {"Name":"Beta"})"}));
+}
+
+TEST_F(JsIndexTest, RedefiningRebuildsAndSameDefinitionKeepsTheIndex) {
+  Put("users/1", R"({"Name":"Ann","@metadata":{"@collection":"Users"}})");
+  auto a = MustDefine(Definition("U", {"map('Users', u => ({ N: u.Name }))"}));
+  ASSERT_NE(a, nullptr);
+  WaitNonStale(*a);
+  auto same = MustDefine(Definition("U", {"map('Users', u => ({ N: u.Name }))"}));
+  EXPECT_EQ(same.get(), a.get());
+  // Replacing deletes the old index, which waits for its holders to let go.
+  a.reset();
+  same.reset();
+  auto changed = MustDefine(Definition("U", {"map('Users', u => ({ M: u.Name + '!' }))"}));
+  ASSERT_NE(changed, nullptr);
+  EXPECT_EQ(manager_->List().size(), 1u);
+  WaitNonStale(*changed);
+  EXPECT_EQ(Contents(*changed), (Lines{R"(users/1 -> {"M":"Ann!"})"}));
+  changed.reset();
+  ASSERT_TRUE(manager_->Reset("u").ok());
+  auto reset = manager_->Find("U");
+  ASSERT_NE(reset, nullptr);
+  WaitNonStale(*reset);
+  EXPECT_EQ(Contents(*reset), (Lines{R"(users/1 -> {"M":"Ann!"})"}));
+}
+
+// Random puts, updates and deletes in batches; after each batch the incrementally maintained
+// index equals a from-scratch rebuild (a new index with the same definition).
+TEST_F(JsIndexTest, RandomizedIncrementalEqualsRebuild) {
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  const std::vector<std::string> maps = {
+      // Fan-out: one entry per line, grouped by company; some documents produce nothing.
+      "map('Orders', o => (o.Lines || []).map(l => ({ Company: o.Company, Count: 1, Total: "
+      "l.Qty })))"};
+  auto live = MustDefine(Definition("Live", maps, kCountByCompany));
+  ASSERT_NE(live, nullptr);
+  for (int round = 0; round < 6; ++round) {
+    for (int op = 0; op < 40; ++op) {
+      const std::string id = "orders/" + std::to_string(rng() % 60);
+      if (rng() % 4 == 0) {
+        Delete(id);
+        continue;
+      }
+      std::string lines;
+      const int n = static_cast<int>(rng() % 4);
+      for (int l = 0; l < n; ++l) {
+        lines += (l ? "," : "") + std::string(R"({"Qty":)") + std::to_string(rng() % 50) + "}";
+      }
+      Put(id, R"({"Company":"c)" + std::to_string(rng() % 7) + R"(","Lines":[)" + lines +
+                  R"(],"@metadata":{"@collection":"Orders"}})");
+    }
+    WaitNonStale(*live);
+    auto rebuilt = MustDefine(Definition("Rebuilt" + std::to_string(round), maps, kCountByCompany));
+    ASSERT_NE(rebuilt, nullptr);
+    WaitNonStale(*rebuilt);
+    ASSERT_FALSE(Contents(*live).empty());
+    ASSERT_EQ(Contents(*live), Contents(*rebuilt)) << "round " << round;
+    const std::string name = rebuilt->name();
+    rebuilt.reset();
+    ASSERT_TRUE(manager_->Delete(name).ok());
+  }
+}
+
+}  // namespace
+}  // namespace rookery::indexing
