@@ -28,6 +28,16 @@ struct ReadView {
     ROOKERY_ASSIGN_OR_RETURN(auto record, layout::DecodeDocument(bytes, key));
     return std::optional<Document>(ToDocument(record));
   }
+
+  Result<std::optional<std::string>> GetJson(std::string_view id) {
+    if (id.empty() || id.size() > kMaxIdSize) return std::optional<std::string>();
+    const std::string key = Lower(id);
+    std::string_view bytes;
+    ROOKERY_ASSIGN_OR_RETURN(bool found, docs->GetView(key, &bytes));
+    if (!found) return std::optional<std::string>();
+    ROOKERY_ASSIGN_OR_RETURN(auto record, layout::DecodeDocument(bytes, key));
+    return std::optional<std::string>(std::string(record.json));
+  }
 };
 
 }  // namespace
@@ -179,6 +189,18 @@ Result<std::vector<std::optional<Document>>> DatabaseImpl::GetMany(
   for (const std::string& id : ids) {
     ROOKERY_ASSIGN_OR_RETURN(auto doc, view.Get(id));
     out.push_back(std::move(doc));
+  }
+  return out;
+}
+
+Result<std::vector<std::optional<std::string>>> DatabaseImpl::GetJsonMany(
+    const std::vector<std::string>& ids) {
+  ROOKERY_ASSIGN_OR_RETURN(auto view, ReadView::Begin(*store_));
+  std::vector<std::optional<std::string>> out;
+  out.reserve(ids.size());
+  for (const std::string& id : ids) {
+    ROOKERY_ASSIGN_OR_RETURN(auto json, view.GetJson(id));
+    out.push_back(std::move(json));
   }
   return out;
 }

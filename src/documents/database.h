@@ -205,6 +205,10 @@ class Database {
   // One entry per id, in order, nullopt for missing ids (one snapshot for all).
   virtual Result<std::vector<std::optional<Document>>> GetMany(
       const std::vector<std::string>& ids) = 0;
+  // As GetMany, only each document's JSON text (queries return it as stored): no metadata
+  // fields are copied or formatted.
+  virtual Result<std::vector<std::optional<std::string>>> GetJsonMany(
+      const std::vector<std::string>& ids) = 0;
   // Ids starting with the prefix, ordered by id (case-insensitively).
   virtual Result<std::vector<Document>> GetStartingWith(const StartsWithQuery& query) = 0;
 

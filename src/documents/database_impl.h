@@ -184,6 +184,8 @@ class DatabaseImpl final : public Database {
   Result<std::optional<Document>> Get(std::string_view id) override;
   Result<std::vector<std::optional<Document>>> GetMany(
       const std::vector<std::string>& ids) override;
+  Result<std::vector<std::optional<std::string>>> GetJsonMany(
+      const std::vector<std::string>& ids) override;
   Result<std::vector<Document>> GetStartingWith(const StartsWithQuery& query) override;
   Result<HiLoRange> NextHiLo(const HiLoRequest& request) override;
   Status ReturnHiLo(std::string_view tag, uint64_t end, uint64_t last) override;

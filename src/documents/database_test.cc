@@ -191,6 +191,17 @@ TEST_F(DatabaseTest, GetManyOneSnapshotInOrder) {
   EXPECT_EQ((*many)[0]->id, "a/2");
   EXPECT_FALSE((*many)[1].has_value());
   EXPECT_EQ((*many)[2]->id, "a/1");
+  // The JSON-only form: the same documents' stored text, in order.
+  PutOne("a/3", R"({"X":[1,2]})");
+  auto json = db_->GetJsonMany({"a/3", "nope", "A/1", ""});
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  ASSERT_EQ(json->size(), 4u);
+  auto a3 = db_->Get("a/3");
+  ASSERT_TRUE(a3.ok() && a3->has_value());
+  EXPECT_EQ((*json)[0], (*a3)->json);
+  EXPECT_FALSE((*json)[1].has_value());
+  EXPECT_EQ((*json)[2], (*many)[2]->json);
+  EXPECT_FALSE((*json)[3].has_value());
 }
 
 TEST_F(DatabaseTest, StatsAndReopen) {

@@ -179,6 +179,15 @@ Result<std::shared_ptr<Index>> IndexManager::GetOrCreateAuto(IndexDefinition wan
   return index;
 }
 
+std::shared_ptr<Index> IndexManager::FindAuto(IndexDefinition wanted) const {
+  wanted.Normalize();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, index] : indexes_) {
+    if (index->definition().Covers(wanted)) return index;
+  }
+  return nullptr;
+}
+
 std::shared_ptr<Index> IndexManager::Find(std::string_view name) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = indexes_.find(documents::Lower(name));

@@ -61,6 +61,9 @@ class IndexManager {
 
   // An index covering `wanted` (Normalize()d here), created (and widened) if needed.
   Result<std::shared_ptr<Index>> GetOrCreateAuto(IndexDefinition wanted);
+  // The index GetOrCreateAuto(wanted) would return without creating one; nullptr when it would
+  // create (or widen) one.
+  std::shared_ptr<Index> FindAuto(IndexDefinition wanted) const;
   // Creates or replaces a static (JavaScript) index (`definition` from
   // StaticDefinitionFromRavenJson). The sources are compiled first: an error there is
   // kInvalidArgument naming the source and position, and nothing is created. An identical

@@ -204,6 +204,14 @@ TEST_F(IndexTest, WideningReplacesTheNarrowerIndex) {
   WaitNonStale(*by_name);
   auto same = Auto({"Name"});
   EXPECT_EQ(same.get(), by_name.get());
+  // FindAuto finds what GetOrCreateAuto would return, and never creates or widens.
+  IndexDefinition wanted;
+  wanted.collection = "Users";
+  wanted.fields = {"Age"};
+  EXPECT_EQ(manager_->FindAuto(wanted), nullptr);
+  EXPECT_EQ(manager_->List().size(), 1u);
+  wanted.fields = {"Name"};
+  EXPECT_EQ(manager_->FindAuto(wanted).get(), by_name.get());
   auto wide = Auto({"Age"});
   ASSERT_NE(wide, nullptr);
   EXPECT_EQ(wide->name(), "Auto/Users/ByAgeAndName");
@@ -218,6 +226,7 @@ TEST_F(IndexTest, WideningReplacesTheNarrowerIndex) {
   EXPECT_EQ(manager_->List().size(), 1u);
   // A later query for Name alone uses the wide index.
   EXPECT_EQ(Auto({"Name"}).get(), wide.get());
+  EXPECT_EQ(manager_->FindAuto(wanted).get(), wide.get());
 }
 
 // More documents than one batch (the worker reads each next batch while the previous commits):

@@ -16,7 +16,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
@@ -63,6 +66,15 @@ class QueryEngine {
   // for non-stale results like Run when asked.
   Result<std::vector<std::string>> MatchingIds(const QueryRequest& request, bool* is_stale);
 
+  // Whether Run(request) is cheap and never blocks: it does not wait for indexing, needs no new
+  // index (nothing is written), its index has caught up with every committed change, and touches at
+  // most about kQuickEntries index entries and documents plus, for an ordered range, a leaf-by-leaf
+  // count of the range. Such a query can be answered on an I/O thread (server.cc). Costs a parse
+  // (cached) and, for index queries, a snapshot and at most kQuickEntries + 1 term keys per term
+  // scan. False on any error: Run reports it.
+  static constexpr size_t kQuickEntries = 256;
+  bool AnswersQuickly(const QueryRequest& request);
+
  private:
   struct Match;
   struct Plan;
@@ -72,8 +84,11 @@ class QueryEngine {
   Result<std::unique_ptr<indexing::IndexSnapshot>> OpenSnapshot(Plan& plan,
                                                                 const QueryRequest& request,
                                                                 bool* is_stale);
+  // `lower_ids_suffice`: the caller needs of a map match only its lower id (whole documents, no
+  // order by), so exact candidates (CandidatesAreMatches) are taken without reading entries.
   Status Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const Query& query,
-                 const json::Value& parameters, std::vector<Match>* matches);
+                 const json::Value& parameters, bool lower_ids_suffice,
+                 std::vector<Match>* matches);
   // An ordered range (planner.h OrderedRangeFor) answered by one term-tree scan: the page's
   // matches, in order, and the total; nullopt when the query or the index does not allow it
   // (then the caller collects and sorts every match).
@@ -83,9 +98,19 @@ class QueryEngine {
                                                    std::optional<uint64_t> limit,
                                                    std::vector<Match>* page);
 
+  // The parsed form of `text`, from the cache when the same text was parsed before (clients
+  // send the same parameterized text again and again). Errors are not cached.
+  Result<std::shared_ptr<const Query>> Parse(const std::string& text);
+
   platform::Env& env_;
   documents::Database& database_;
   indexing::IndexManager& indexes_;
+
+  // Parsed queries by text; emptied when it reaches kMaxCachedQueries (a client that never
+  // repeats a text gains nothing, and the cache stays bounded).
+  static constexpr size_t kMaxCachedQueries = 1024;
+  std::shared_mutex cache_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Query>> cache_;
 };
 
 }  // namespace rookery::query

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "indexing/index_manager.h"
@@ -88,10 +89,13 @@ TEST_F(ExecutorTest, OrderedRangeMatchesTheGeneralPath) {
       score = kOdd[rng() % 7];
     }
     const std::string body = i % 13 == 0 ? "" : "\"Score\":" + score + ",";
-    Put("items/" + std::to_string(rng() % 100000) + "-" + std::to_string(i),
+    // Mixed-case ids: projections must return each id's original casing.
+    Put((i % 3 == 0 ? "Items/X" : "items/") + std::to_string(rng() % 100000) + "-" +
+            std::to_string(i),
         "{" + body + "\"N\":" + std::to_string(i) + ",\"@metadata\":{\"@collection\":\"Items\"}}");
   }
-  for (const std::string order : {"Score as long", "Score as double"}) {
+  for (const std::string order :
+       {"Score as long", "Score as double", "Score as long select id() as Id, Score, N"}) {
     for (const std::string paging : {"", " limit 5", " limit 7, 11", " limit 290, 25"}) {
       ExpectSame("Score between $a and $b", order, R"({"a":-5,"b":12})", paging);
       ExpectSame("Score between $a and $b", order, R"({"a":-2.5,"b":2.5})", paging);
@@ -102,6 +106,12 @@ TEST_F(ExecutorTest, OrderedRangeMatchesTheGeneralPath) {
       ExpectSame("Score between $a and $b", order, R"({"a":100,"b":200})", paging);
     }
   }
+  // The projected ids keep their casing on the ordered path.
+  const QueryResult p = Run(
+      "from Items where Score between -100 and 100 order by Score as long select id() as Id", "{}");
+  EXPECT_TRUE(std::any_of(p.results.begin(), p.results.end(), [](const std::string& r) {
+    return r.find("\"Items/X") != std::string::npos;
+  }));
 }
 
 // Arrays and integers beyond 2^53 make entries irregular: the ordered path must not be used
@@ -121,6 +131,103 @@ TEST_F(ExecutorTest, IrregularEntriesFallBackToTheGeneralPath) {
   const QueryResult r =
       Run("from Items where Score between $a and $b order by Score as long", R"({"a":3,"b":4})");
   EXPECT_EQ(r.total_results, 2u * 3 + 1);  // 3 and 4 twice each in 0..39 % 17, items/a once
+}
+
+// A string equality takes its term-tree candidates without evaluating their entries
+// (CandidatesAreMatches): it must give exactly what evaluation gives (`and true` forces it), for
+// case variants, arrays (nested too), numbers, numeric texts, nulls and missing fields.
+TEST_F(ExecutorTest, ExactCandidatesMatchEvaluation) {
+  const uint32_t seed = ::testing::UnitTest::GetInstance()->random_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  const char* const kValues[] = {"\"abc\"",
+                                 "\"ABC\"",
+                                 "\"Abc\"",
+                                 "\"x\"",
+                                 "\"\\u00c9t\u00e9\"",
+                                 "\"\u00e9T\u00c9\"",
+                                 "31",
+                                 "31.0",
+                                 "\"31\"",
+                                 "\"31.0\"",
+                                 "null",
+                                 "true",
+                                 "[\"abc\",1]",
+                                 "[[\"X\"]]",
+                                 "[]",
+                                 "{\"a\":\"abc\"}"};
+  for (int i = 0; i < 200; ++i) {
+    const std::string value = kValues[rng() % std::size(kValues)];
+    const std::string body = i % 11 == 0 ? "" : "\"Tag\":" + value + ",";
+    Put((i % 2 ? "Items/T" : "items/t") + std::to_string(i),
+        "{" + body + "\"@metadata\":{\"@collection\":\"Items\"}}");
+  }
+  for (const char* wanted : {"abc", "ABC", "x", "X", "\u00e9t\u00e9", "31", "31.0", "nope", ""}) {
+    const std::string parameters =
+        json::Serialize(json::Value::Object({json::Member("t", json::Value::String(wanted))}));
+    const QueryResult fast = Run("from Items where Tag = $t", parameters);
+    const QueryResult evaluated = Run("from Items where Tag = $t and true", parameters);
+    EXPECT_EQ(fast.total_results, evaluated.total_results) << wanted;
+    EXPECT_EQ(fast.results, evaluated.results) << wanted;
+  }
+  EXPECT_GT(Run("from Items where Tag = 'abc'", "{}").total_results, 0u);
+}
+
+// AnswersQuickly: only queries that need no wait and no new index, with a bounded number of
+// entries to read; the probe itself creates nothing.
+TEST_F(ExecutorTest, AnswersQuicklyOnlyBoundedQueriesOnExistingIndexes) {
+  for (int i = 0; i < 300; ++i) {
+    Put("items/" + std::to_string(i), "{\"Category\":\"c" + std::to_string(i / 10) +
+                                          "\",\"Kind\":\"all\",\"Score\":" + std::to_string(i) +
+                                          ",\"@metadata\":{\"@collection\":\"Items\"}}");
+  }
+  auto quick = [&](const std::string& rql, const std::string& parameters, bool wait = false) {
+    QueryRequest request;
+    request.text = rql;
+    request.parameters = J(parameters);
+    request.wait_for_non_stale = wait;
+    return engine_->AnswersQuickly(request);
+  };
+  const std::string eq = "from Items where Category = $c";
+  const std::string range =
+      "from Items where Score between $a and $b order by Score as long limit $o, $n";
+  EXPECT_FALSE(quick(eq, R"({"c":"c3"})"));  // would create the index
+  EXPECT_TRUE(manager_->List().empty());
+  EXPECT_EQ(Run(eq, R"({"c":"c3"})").results.size(), 10u);
+  EXPECT_TRUE(quick(eq, R"({"c":"c3"})"));
+  EXPECT_TRUE(quick(eq, R"({"c":"nothing"})"));
+  EXPECT_FALSE(quick(eq, R"({"c":"c3"})", /*wait=*/true));
+  EXPECT_FALSE(quick(eq, R"({})"));                            // missing parameter: Run reports it
+  EXPECT_FALSE(quick("from Items where", R"({})"));            // malformed: Run reports it
+  EXPECT_FALSE(quick("from Items where Kind = 'all'", "{}"));  // would widen the index
+  EXPECT_EQ(manager_->Find("Auto/Items/ByCategoryAndKind"), nullptr);
+  EXPECT_FALSE(quick(range, R"({"a":0,"b":299,"o":0,"n":25})"));  // likewise
+  EXPECT_EQ(Run(range, R"({"a":0,"b":299,"o":0,"n":25})").total_results, 300u);
+  EXPECT_EQ(Run("from Items where Kind = 'all' and Score >= 0", "{}").total_results, 300u);
+  // More candidates than kQuickEntries: not quick, unless an ordered range reads only its page.
+  EXPECT_FALSE(quick("from Items where Kind = 'all'", "{}"));
+  EXPECT_TRUE(quick(range, R"({"a":0,"b":299,"o":0,"n":25})"));
+  EXPECT_FALSE(quick(range, R"({"a":0,"b":299,"o":0,"n":1000})"));
+  EXPECT_FALSE(quick(range, R"({"a":0,"b":299,"o":250,"n":25})"));
+  EXPECT_TRUE(quick(range, R"({"a":5,"b":20,"o":null,"n":null})"));  // 16 candidates
+  EXPECT_FALSE(quick("from Items where Score >= 0 order by Score as long", "{}"));
+  // Scans, group by and unknown indexes are never quick; direct loads by id are.
+  EXPECT_FALSE(quick("from Items", "{}"));
+  EXPECT_FALSE(quick("from Items group by Category", "{}"));
+  EXPECT_FALSE(quick("from index 'Nope' where Category = 'c1'", "{}"));
+  EXPECT_TRUE(quick("from Items where id() = 'items/1'", "{}"));
+  // An index behind the database is not quick (its staleness check reads changes).
+  manager_->StopIndexing();
+  Put("other/1", R"({"@metadata":{"@collection":"Other"}})");
+  EXPECT_FALSE(quick(eq, R"({"c":"c3"})"));
+  manager_->StartIndexing();
+  EXPECT_EQ(Run(eq, R"({"c":"c3"})").results.size(), 10u);  // not stale: nothing of Items
+  // The worker records the other collection's change as covered, and the query is quick again.
+  for (int i = 0; i < 3000 && !quick(eq, R"({"c":"c3"})"); ++i) env_->SleepMicros(1000);
+  EXPECT_TRUE(quick(eq, R"({"c":"c3"})"));
+  // Cached parses answer each parameter set on its own.
+  EXPECT_EQ(Run(eq, R"({"c":"c4"})").results, Run(eq, R"({"c":"c4"})").results);
+  EXPECT_NE(Run(eq, R"({"c":"c4"})").results, Run(eq, R"({"c":"c5"})").results);
 }
 
 TEST(OrderedRangeForTest, OnlySingleNumericRangesOrderedByTheSameFieldAscending) {

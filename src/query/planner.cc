@@ -1,6 +1,7 @@
 #include "query/planner.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -34,8 +35,11 @@ std::string NumberTextOf(const json::Value& v) {
 class Narrower {
  public:
   Narrower(indexing::IndexSnapshot& snapshot, const indexing::IndexDefinition& definition,
-           const json::Value& parameters)
-      : snapshot_(snapshot), definition_(definition), parameters_(parameters) {}
+           const json::Value& parameters, size_t max_ids = SIZE_MAX)
+      : snapshot_(snapshot), definition_(definition), parameters_(parameters), max_ids_(max_ids) {}
+
+  // Whether a term scan stopped at max_ids (the sets are then incomplete).
+  bool over_limit() const { return over_limit_; }
 
   Result<MaybeIds> Of(const Expr& e) {
     switch (e.kind) {
@@ -139,7 +143,9 @@ class Narrower {
                   IdSet* ids) {
     return snapshot_.ForEachTerm(path, lo, std::string_view(hi), [&](std::string_view id) {
       ids->emplace(id);
-      return true;
+      if (ids->size() <= max_ids_) return true;
+      over_limit_ = true;
+      return false;
     });
   }
 
@@ -192,6 +198,8 @@ class Narrower {
   indexing::IndexSnapshot& snapshot_;
   const indexing::IndexDefinition& definition_;
   const json::Value& parameters_;
+  const size_t max_ids_;
+  bool over_limit_ = false;
 };
 
 }  // namespace
@@ -341,6 +349,27 @@ Result<std::optional<std::set<std::string>>> Candidates(const Expr& expr,
                                                         const json::Value& parameters) {
   Narrower n(snapshot, definition, parameters);
   return n.Of(expr);
+}
+
+Result<bool> CandidatesAreMatches(const Expr& expr, const indexing::IndexDefinition& definition,
+                                  const json::Value& parameters) {
+  if (expr.kind != Expr::Kind::kCompare || expr.op != CompareOp::kEq || expr.exact ||
+      !IsDocumentPath(expr.field) ||
+      std::find(definition.fields.begin(), definition.fields.end(), expr.field.path) ==
+          definition.fields.end()) {
+    return false;
+  }
+  ROOKERY_ASSIGN_OR_RETURN(const json::Value* v, ResolveValue(expr.values[0], parameters));
+  // A numeric text also scans the number's term, whose values may print differently ("31.0").
+  return v->is_string() && !NumberText(v->as_string());
+}
+
+Result<bool> CandidatesWithin(const Expr& expr, indexing::IndexSnapshot& snapshot,
+                              const indexing::IndexDefinition& definition,
+                              const json::Value& parameters, size_t max_candidates) {
+  Narrower n(snapshot, definition, parameters, max_candidates);
+  ROOKERY_ASSIGN_OR_RETURN(MaybeIds ids, n.Of(expr));
+  return ids.has_value() && !n.over_limit() && ids->size() <= max_candidates;
 }
 
 }  // namespace rookery::query

@@ -31,6 +31,21 @@ Result<std::optional<std::set<std::string>>> Candidates(const Expr& expr,
                                                         const indexing::IndexDefinition& definition,
                                                         const json::Value& parameters);
 
+// Whether Candidates(expr) gives exactly the matching entries, so they need no evaluation:
+// `path = 'text'` on an indexed path, not exact(), with a text that is not a number's. A string
+// term is the lower-cased text (json::LowerInvariant), and eval's case-insensitive equality is
+// equality of the same lower-cased code points; both flatten arrays fully, and only strings have
+// string terms (a document number matches a query string only through its text, which a
+// non-numeric text never is).
+Result<bool> CandidatesAreMatches(const Expr& expr, const indexing::IndexDefinition& definition,
+                                  const json::Value& parameters);
+
+// Whether Candidates narrows `expr` to at most `max_candidates` entries. Reads at most about
+// max_candidates + 1 term keys per term scan, so it is cheap whatever the index holds.
+Result<bool> CandidatesWithin(const Expr& expr, indexing::IndexSnapshot& snapshot,
+                              const indexing::IndexDefinition& definition,
+                              const json::Value& parameters, size_t max_candidates);
+
 // A range + sort that an ordered scan of one term tree answers exactly, without loading every
 // match: the where clause is a single numeric range on an indexed path P (`P between a and b`,
 // `P > a`, `>=`, `<`, `<=`; a and b numbers exactly representable as doubles) and the query is

@@ -186,6 +186,12 @@ Result<std::shared_ptr<DatabaseServices>> DatabaseRegistry::Services(std::string
   return entry.services;
 }
 
+std::shared_ptr<DatabaseServices> DatabaseRegistry::OpenServices(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(Key(name));
+  return it == entries_.end() ? nullptr : it->second.services;
+}
+
 uint64_t DatabaseRegistry::NextCommandIndex() {
   std::lock_guard<std::mutex> lock(mu_);
   return ++command_index_;

@@ -58,6 +58,9 @@ class DatabaseRegistry {
   Result<std::shared_ptr<documents::Database>> Get(std::string_view name);
   // The open database with its indexes, query engine and operations (opened on first use).
   Result<std::shared_ptr<DatabaseServices>> Services(std::string_view name);
+  // The services of a database that is open already; nullptr otherwise. Never opens one (for
+  // callers that must not wait for storage, such as the choice of requests answered inline).
+  std::shared_ptr<DatabaseServices> OpenServices(std::string_view name);
   // A monotonically increasing number standing in for RavenDB's Raft command index.
   uint64_t NextCommandIndex();
 

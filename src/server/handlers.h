@@ -53,6 +53,13 @@ inline void AddAllRoutes(Router& router, ServerContext& context) {
   AddRevisionRoutes(router, context);
 }
 
+// Whether a request is a query (GET or POST /databases/{db}/queries) that can be answered on the
+// I/O thread that read it (HttpServerOptions::handle_inline): its database is open, it does not
+// wait for non-stale results, and the query engine says it is quick
+// (query::QueryEngine::AnswersQuickly). Anything else, malformed requests included, goes to the
+// worker pool, which answers it as before.
+bool QueryAnswersInline(ServerContext& context, const HttpRequest& req);
+
 // A handler of a database route: returns a non-OK Status to answer an error (SetErrorFromStatus).
 using DocumentsHandler =
     std::function<Status(const HttpRequest&, HttpResponse&, documents::Database&)>;

@@ -60,12 +60,16 @@ class ServerImpl final : public Server {
         settings_.worker_threads != 0 ? settings_.worker_threads : std::max(4u, 2 * cores);
     http.io_threads = std::min(2u, cores);
     // Loading documents by id (and HEAD) only reads committed pages: it never waits for a commit
-    // or for indexing, so it is answered on the I/O thread without a hand-off.
-    http.handle_inline = [](const HttpRequest& req) {
+    // or for indexing, so it is answered on the I/O thread without a hand-off. So are quick
+    // queries (no staleness wait, an existing index, a few entries: QueryAnswersInline).
+    http.handle_inline = [this](const HttpRequest& req) {
       constexpr std::string_view kPrefix = "/databases/", kSuffix = "/docs";
       const std::string_view path = req.path;
-      return (req.method == "GET" || req.method == "HEAD") && path.starts_with(kPrefix) &&
-             path.ends_with(kSuffix) && path.size() > kPrefix.size() + kSuffix.size();
+      if ((req.method == "GET" || req.method == "HEAD") && path.starts_with(kPrefix) &&
+          path.ends_with(kSuffix) && path.size() > kPrefix.size() + kSuffix.size()) {
+        return true;
+      }
+      return QueryAnswersInline(context_, req);
     };
     auto started = HttpServer::Start(
         http, [this](const HttpRequest& req, HttpResponse& res) { router_.Dispatch(req, res); });
