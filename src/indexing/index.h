@@ -11,7 +11,9 @@
 // JavaScript indexes (docs/design/js-indexes.md): `js-docs` (per source document: what it
 // produced and loaded), `entries` (map: lower id + entry number -> entry), `js-map` and
 // `js-results` (map-reduce: entries by group, one reduce record per group), `js-refs` (load()
-// edges). Apply then needs a JsBatchContext: the program compiled on the calling thread.
+// edges), `js-errors` and the `js-stats`/`errored` meta keys (user-code errors, persisted with
+// each batch), `js-out-refs` (output document <-> reference document). Apply then needs a
+// JsBatchContext: the program compiled on the calling thread.
 //
 // Threads: Apply from one thread at a time (the index manager's worker). Snapshot, the accessors
 // and WaitForCoverage from any thread; a snapshot belongs to the thread that took it.
