@@ -3,6 +3,8 @@
 // deleting an output index leaves.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "indexing/js_index_test_util.h"
 
 namespace rookery::indexing {
@@ -95,6 +97,41 @@ TEST_F(JsReferencesTest, ReferenceDocumentsFollowTheOutputs) {
   for (const char* day : {"24", "25", "26"}) {
     EXPECT_EQ(Outputs(std::string("reports/daily/2019-10-") + day),
               std::vector<std::string>{"missing"});
+  }
+  EXPECT_EQ(index->stats().reduce_errors, 0u);
+}
+
+// Random order changes: after each round the reference documents are exactly what the output
+// documents imply (every output listed under its day, no other reference documents).
+TEST_F(JsReferencesTest, RandomChangesKeepReferencesExact) {
+  auto index = MustDefine(
+      WithPattern(WithOutput(Definition("Profits", {kProfitMap}, kProfitReduce), "Profits"),
+                  "reports/daily/{OrderedAt:yyyy-MM-dd}"));
+  ASSERT_NE(index, nullptr);
+  const uint32_t seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 8; ++round) {
+    for (int i = 0; i < 12; ++i) {
+      const std::string id = "orders/" + std::to_string(rng() % 25);
+      if (rng() % 4 == 0) {
+        Delete(id);
+        continue;
+      }
+      std::vector<std::string> products;
+      for (uint32_t n = rng() % 3; n > 0; --n) products.push_back("p" + std::to_string(rng() % 4));
+      Put(id, Order("2019-10-2" + std::to_string(rng() % 5), products));
+    }
+    WaitNonStale(*index);
+    std::map<std::string, std::vector<std::string>> expected;  // reference id -> outputs
+    for (const auto& [id, doc] : Collection("Profits/")) {
+      const std::string day = J(doc.json).Find("OrderedAt")->as_string().substr(0, 10);
+      expected["reports/daily/" + day].push_back(id);
+    }
+    std::map<std::string, std::vector<std::string>> actual;
+    for (const auto& [id, doc] : Collection("reports/daily/")) actual[id] = Outputs(id);
+    for (auto& [id, outputs] : expected) std::sort(outputs.begin(), outputs.end());
+    ASSERT_EQ(actual, expected) << "round " << round;
   }
   EXPECT_EQ(index->stats().reduce_errors, 0u);
 }
