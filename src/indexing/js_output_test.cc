@@ -168,6 +168,19 @@ TEST_F(JsReferencesTest, CustomCollectionRebuildAndFieldErrors) {
   EXPECT_EQ(errors[0].action, "Reduce");
   EXPECT_EQ(errors[0].document.rfind("Profits/", 0), 0u);
   EXPECT_NE(errors[0].error.find("Expected to process 1 fields while it got 0"), std::string::npos);
+
+  // Reference documents may go neither to the output collection nor to a mapped collection.
+  auto into_output = WithPattern(
+      WithOutput(Definition("Loop1", {kProfitMap}, kProfitReduce), "Loop1Out"), "r/{Product}");
+  into_output.Set("PatternReferencesCollectionName", json::Value::String("loop1out"));
+  EXPECT_EQ(Define(into_output).status().code(), Code::kInvalidArgument);
+  auto into_orders = WithPattern(
+      WithOutput(Definition("Loop2", {kProfitMap}, kProfitReduce), "Loop2Out"), "r/{Product}");
+  into_orders.Set("PatternReferencesCollectionName", json::Value::String("Orders"));
+  auto refused = Define(into_orders);
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("forbidden"), std::string::npos);
+  EXPECT_EQ(manager_->Find("Loop2"), nullptr);
 }
 
 TEST_F(JsIndexTest, AdditionalSourcesAreCallableFromMapsAndReduce) {

@@ -117,7 +117,24 @@ Status IndexManager::DeleteAbandonedOutputs(const IndexDefinition& previous,
 Status IndexManager::CheckOutputCollection(const IndexDefinition& definition) const {
   const std::string out = documents::Lower(definition.output_collection);
   if (out.empty()) return Status::Ok();
+  const std::string refs = definition.reference_pattern.empty()
+                               ? ""
+                               : documents::Lower(ReferencesCollection(definition));
+  if (refs == out) {
+    return Status::InvalidArgument(
+        "index '" + definition.name +
+        "': the reference documents cannot go to the output collection '" +
+        definition.output_collection + "'");
+  }
   for (const std::string& c : definition.collections) {
+    if (!refs.empty() && documents::Lower(c) == refs) {
+      // The index would re-map its own reference documents forever, as with its outputs.
+      return Status::InvalidArgument(
+          "It is forbidden to create the '" + definition.name +
+          "' index which would output reference documents to the '" +
+          ReferencesCollection(definition) +
+          "' collection, as this index is mapping all documents in this collection");
+    }
     if (documents::Lower(c) == out) {
       // RavenDB refuses this too: the index would re-map its own results forever.
       return Status::InvalidArgument(
