@@ -157,8 +157,17 @@ json::Value IndexDefinition::ToJson() const {
     m.emplace_back("Configuration", configuration);
     m.emplace_back("Collections", StringArray(collections));
     m.emplace_back("UsesLoad", json::Value::Bool(uses_load));
-    if (!output_collection.empty()) {
-      m.emplace_back("OutputReduceToCollection", json::Value::String(output_collection));
+    if (!additional_sources.empty()) {
+      std::vector<json::Member> sources;
+      for (const auto& [name, source] : additional_sources)
+        sources.emplace_back(name, json::Value::String(source));
+      m.emplace_back("AdditionalSources", json::Value::Object(std::move(sources)));
+    }
+    for (auto [key, value] :
+         {std::pair{"OutputReduceToCollection", &output_collection},
+          std::pair{"PatternForOutputReduceToCollectionReferences", &reference_pattern},
+          std::pair{"PatternReferencesCollectionName", &references_collection}}) {
+      if (!value->empty()) m.emplace_back(key, json::Value::String(*value));
     }
     return json::Value::Object(std::move(m));
   }
@@ -193,8 +202,20 @@ Result<IndexDefinition> IndexDefinition::FromJson(const json::Value& v) {
     }
     const json::Value* uses_load = v.Find("UsesLoad");
     d.uses_load = uses_load != nullptr && uses_load->is_bool() && uses_load->as_bool();
-    if (const json::Value* o = v.Find("OutputReduceToCollection"); o != nullptr && o->is_string())
-      d.output_collection = o->as_string();
+    for (auto [key, out] :
+         {std::pair{"OutputReduceToCollection", &d.output_collection},
+          std::pair{"PatternForOutputReduceToCollectionReferences", &d.reference_pattern},
+          std::pair{"PatternReferencesCollectionName", &d.references_collection}}) {
+      if (const json::Value* o = v.Find(key); o != nullptr && o->is_string()) *out = o->as_string();
+    }
+    if (const json::Value* a = v.Find("AdditionalSources"); a != nullptr && a->is_object()) {
+      for (const json::Member& m : a->members()) {
+        if (!m.second.is_string()) {
+          return Status::Corruption("index definition: AdditionalSources holds a non-string");
+        }
+        d.additional_sources.emplace_back(m.first, m.second.as_string());
+      }
+    }
     d.collection = d.collections.size() == 1 ? d.collections[0] : std::string();
     return d;
   }

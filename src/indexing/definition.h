@@ -24,6 +24,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -58,6 +59,15 @@ struct IndexDefinition {
   // is also an artificial document of this collection (docs/design/js-indexes.md, "Output
   // collections"); never one of `collections`.
   std::string output_collection;
+  // RavenDB's PatternForOutputReduceToCollectionReferences ("" = none; needs
+  // output_collection) and PatternReferencesCollectionName ("" = "<output_collection>/References"):
+  // reference documents listing the output documents of each pattern id (docs/formats/index.md,
+  // "Reference documents").
+  std::string reference_pattern;
+  std::string references_collection;
+  // RavenDB's AdditionalSources: name -> JavaScript run before the maps (its functions are
+  // callable from the maps and the reduce), in the order given.
+  std::vector<std::pair<std::string, std::string>> additional_sources;
 
   // Auto: sorts and de-duplicates the path lists and sets `name`. Static: nothing.
   void Normalize();
@@ -76,13 +86,16 @@ std::string AutoIndexName(const IndexDefinition& definition);
 
 // A static definition from RavenDB's IndexDefinition JSON (what PutIndexesOperation sends):
 // Name, Maps, Reduce, IndexType or Type (detected from Maps as the client does when absent),
-// Fields, Configuration, OutputReduceToCollection (map-reduce only). kInvalidArgument for a
-// malformed one; kNotSupported for C# maps and for what is not built yet
-// (PatternReferencesCollectionName, PatternForOutputReduceToCollectionReferences,
-// AdditionalSources), naming it. `collections` and `uses_load` are left for the compiler.
+// Fields, Configuration, AdditionalSources, OutputReduceToCollection (map-reduce only),
+// PatternForOutputReduceToCollectionReferences (validated; needs OutputReduceToCollection) and
+// PatternReferencesCollectionName. kInvalidArgument for a malformed one; kNotSupported for C#
+// maps. `collections` is left for the compiler.
 Result<IndexDefinition> StaticDefinitionFromRavenJson(const json::Value& value);
 // Whether two static definitions describe the same index (sources, type, options).
 bool SameStaticDefinition(const IndexDefinition& a, const IndexDefinition& b);
+// The collection of a definition's reference documents: references_collection, else
+// "<output_collection>/References".
+std::string ReferencesCollection(const IndexDefinition& definition);
 
 // "Auto/Users/ByName" -> a directory name: [A-Za-z0-9._-] kept, others '_', then '-' and 16 hex
 // digits of XXH64(name) so that distinct names never share a directory.

@@ -1,6 +1,7 @@
 #include "indexing/index.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -398,6 +399,7 @@ Result<std::unique_ptr<Index>> Index::Open(platform::Env& env, std::string dir) 
       new Index(env, std::move(dir), std::move(store), std::move(definition)));
   index->covered_.store(covered);
   index->stats_.created_micros = created;
+  if (IsJavaScript(index->definition_.type)) ROOKERY_RETURN_IF_ERROR(index->LoadErrors());
   return index;
 }
 
@@ -524,6 +526,17 @@ Status Index::ApplyMapReduce(storage::StoreWriteTransaction& txn, const document
 }
 
 Status Index::Apply(const documents::ChangeBatch& batch, const JsBatchContext* js) {
+  Status s = ApplyBatch(batch, js);
+  if (!s.ok() && IsJavaScript(definition_.type)) {
+    // The batch is retried: what it counted goes back to the committed figures.
+    Status reloaded = LoadErrors();
+    if (!reloaded.ok()) s = s.WithContext("reloading index errors: " + reloaded.ToString());
+  }
+  batch_errors_.clear();
+  return s;
+}
+
+Status Index::ApplyBatch(const documents::ChangeBatch& batch, const JsBatchContext* js) {
   if (batch.changes.empty() && batch.covered_etag <= covered_etag()) return Status::Ok();
   const bool javascript = IsJavaScript(definition_.type);
   if (javascript && (js == nullptr || js->program == nullptr || js->database == nullptr)) {
@@ -549,9 +562,12 @@ Status Index::Apply(const documents::ChangeBatch& batch, const JsBatchContext* j
   }
   ROOKERY_ASSIGN_OR_RETURN(storage::Tree * meta, txn->OpenTree(kMetaTree));
   ROOKERY_RETURN_IF_ERROR(meta->Put(kCoveredKey, U64(batch.covered_etag)));
+  std::string errored;
+  if (javascript) ROOKERY_RETURN_IF_ERROR(PersistErrors(*txn, batch, *js, &errored));
   ROOKERY_RETURN_IF_ERROR(txn->Commit());
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (!errored.empty()) errored_ = std::move(errored);
     covered_.store(batch.covered_etag, std::memory_order_release);
     if (!javascript) stats_.map_attempts += batch.changes.size();  // ApplyJs counts its own
     if (!batch.changes.empty()) stats_.last_indexing_micros = env_.NowMicros();
@@ -602,8 +618,147 @@ void Index::RecordError(std::string document, std::string action, const Status& 
   IndexError e{env_.NowMicros(), std::move(document), std::move(action),
                std::string(status.message())};
   stats_.last_error = e.action + " of '" + e.document + "': " + e.error;
+  batch_errors_.push_back(e);
   recent_errors_.push_back(std::move(e));
   if (recent_errors_.size() > kMaxRecentErrors) recent_errors_.pop_front();
+}
+
+std::string Index::errored() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return errored_;
+}
+
+namespace {
+
+std::string ErrorKey(uint64_t seq) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((seq >> (8 * (7 - i))) & 0xFF);
+  return out;
+}
+
+uint64_t ErrorSeq(std::string_view key) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < key.size(); ++i) v = (v << 8) | static_cast<uint8_t>(key[i]);
+  return v;
+}
+
+constexpr std::string_view kCounterNames[] = {"MapAttempts", "MapErrors", "ReduceAttempts",
+                                              "ReduceErrors"};
+
+std::array<uint64_t*, 4> Counters(IndexStats& s) {
+  return {&s.map_attempts, &s.map_errors, &s.reduce_attempts, &s.reduce_errors};
+}
+
+}  // namespace
+
+Status Index::PersistErrors(storage::StoreWriteTransaction& txn,
+                            const documents::ChangeBatch& batch, const JsBatchContext& js,
+                            std::string* errored) {
+  IndexStats now;
+  bool was_errored = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    now = stats_;
+    was_errored = !errored_.empty();
+  }
+  ROOKERY_ASSIGN_OR_RETURN(storage::Tree * meta, txn.OpenTree(kMetaTree));
+  std::vector<json::Member> counters;
+  auto values = Counters(now);
+  for (size_t i = 0; i < values.size(); ++i)
+    counters.emplace_back(std::string(kCounterNames[i]), json::Value::Uint(*values[i]));
+  ROOKERY_RETURN_IF_ERROR(
+      meta->Put(kJsStatsKey, json::Serialize(json::Value::Object(std::move(counters)))));
+  if (!batch_errors_.empty()) {
+    ROOKERY_ASSIGN_OR_RETURN(storage::Tree * errors, txn.OpenOrCreateTree(kJsErrorsTree));
+    for (const IndexError& e : batch_errors_) {
+      std::vector<json::Member> m;
+      m.emplace_back("t", json::Value::Uint(e.micros));
+      m.emplace_back("d", json::Value::String(e.document));
+      m.emplace_back("a", json::Value::String(e.action));
+      m.emplace_back("e", json::Value::String(e.error));
+      ROOKERY_RETURN_IF_ERROR(errors->Put(ErrorKey(next_error_seq_++),
+                                          json::Serialize(json::Value::Object(std::move(m)))));
+    }
+    // Only the last kMaxRecentErrors are kept.
+    std::vector<std::string> old;
+    const std::string keep_from =
+        ErrorKey(next_error_seq_ > kMaxRecentErrors ? next_error_seq_ - kMaxRecentErrors : 0);
+    ROOKERY_RETURN_IF_ERROR(storage::ForEachInRange(txn.pages(), errors->stats(),
+                                                    std::string_view(), keep_from,
+                                                    [&](std::string_view key, std::string_view) {
+                                                      old.emplace_back(key);
+                                                      return true;
+                                                    }));
+    for (const std::string& key : old) ROOKERY_RETURN_IF_ERROR(errors->Delete(key).status());
+  }
+  if (was_errored) return Status::Ok();
+  // RavenDB's rule; staleness only matters (and is only asked for) below 100 attempts.
+  const uint64_t attempts = now.map_attempts + now.reduce_attempts;
+  const uint64_t failures = now.map_errors + now.reduce_errors;
+  bool stale = true;
+  if (failures != 0 && attempts <= 100 && js.stale_after) {
+    auto s = js.stale_after(batch.covered_etag);
+    stale = !s.ok() || *s;
+  }
+  *errored = InvalidIndexMessage(definition_.name, now, stale);
+  if (errored->empty()) return Status::Ok();
+  return meta->Put(kErroredKey, *errored);
+}
+
+Status Index::LoadErrors() {
+  ROOKERY_ASSIGN_OR_RETURN(auto txn, store_->BeginRead());
+  ROOKERY_ASSIGN_OR_RETURN(storage::Tree * meta, txn->OpenTree(kMetaTree));
+  IndexStats loaded;
+  std::string bytes;
+  ROOKERY_ASSIGN_OR_RETURN(bool found, meta->Get(kJsStatsKey, &bytes));
+  if (found) {
+    auto v = json::Parse(bytes);
+    if (!v.ok() || !v->is_object()) return Status::Corruption("index meta 'js-stats' is invalid");
+    auto values = Counters(loaded);
+    for (size_t i = 0; i < values.size(); ++i) {
+      const json::Value* n = v->Find(kCounterNames[i]);
+      if (n != nullptr && n->is_number()) *values[i] = n->as_uint();
+    }
+  }
+  std::string errored;
+  ROOKERY_ASSIGN_OR_RETURN(found, meta->Get(kErroredKey, &errored));
+  std::deque<IndexError> recent;
+  uint64_t next_seq = 1;
+  ROOKERY_ASSIGN_OR_RETURN(bool has_errors, txn->TreeExists(kJsErrorsTree));
+  if (has_errors) {
+    ROOKERY_ASSIGN_OR_RETURN(storage::Tree * errors, txn->OpenTree(kJsErrorsTree));
+    Status failed;
+    ROOKERY_RETURN_IF_ERROR(storage::ForEachInRange(
+        txn->pages(), errors->stats(), std::string_view(), std::nullopt,
+        [&](std::string_view key, std::string_view value) {
+          auto v = json::Parse(value);
+          const json::Value* t = v.ok() ? v->Find("t") : nullptr;
+          const json::Value* d = v.ok() ? v->Find("d") : nullptr;
+          const json::Value* a = v.ok() ? v->Find("a") : nullptr;
+          const json::Value* e = v.ok() ? v->Find("e") : nullptr;
+          if (t == nullptr || d == nullptr || a == nullptr || e == nullptr || !d->is_string() ||
+              !a->is_string() || !e->is_string()) {
+            failed = Status::Corruption("index js-errors entry is invalid");
+            return false;
+          }
+          recent.push_back({t->as_uint(), d->as_string(), a->as_string(), e->as_string()});
+          next_seq = ErrorSeq(key) + 1;
+          return true;
+        }));
+    ROOKERY_RETURN_IF_ERROR(failed);
+  }
+  while (recent.size() > kMaxRecentErrors) recent.pop_front();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto into = Counters(stats_);
+  auto from = Counters(loaded);
+  for (size_t i = 0; i < into.size(); ++i) *into[i] = *from[i];
+  stats_.last_error = recent.empty() ? std::string()
+                                     : recent.back().action + " of '" + recent.back().document +
+                                           "': " + recent.back().error;
+  recent_errors_ = std::move(recent);
+  errored_ = std::move(errored);
+  next_error_seq_ = next_seq;
+  return Status::Ok();
 }
 
 void Index::NoteQueried() {

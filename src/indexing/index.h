@@ -11,7 +11,9 @@
 // JavaScript indexes (docs/design/js-indexes.md): `js-docs` (per source document: what it
 // produced and loaded), `entries` (map: lower id + entry number -> entry), `js-map` and
 // `js-results` (map-reduce: entries by group, one reduce record per group), `js-refs` (load()
-// edges). Apply then needs a JsBatchContext: the program compiled on the calling thread.
+// edges), `js-errors` and the `js-stats`/`errored` meta keys (user-code errors, persisted with
+// each batch), `js-out-refs` (output document <-> reference document). Apply then needs a
+// JsBatchContext: the program compiled on the calling thread.
 //
 // Threads: Apply from one thread at a time (the index manager's worker). Snapshot, the accessors
 // and WaitForCoverage from any thread; a snapshot belongs to the thread that took it.
@@ -68,6 +70,9 @@ struct JsBatchContext {
   js::IndexProgram* program = nullptr;      // compiled from the index's definition on the
                                             // calling thread's runtime
   documents::Database* database = nullptr;  // load() reads it; loaders are re-mapped from it
+  // Whether the index would still be stale once it covers `covered` (RavenDB's errored-state
+  // rule judges small indexes only once they are not stale). Unset: assumed stale.
+  std::function<Result<bool>(uint64_t covered)> stale_after;
 };
 
 struct IndexStats {
@@ -158,9 +163,15 @@ class Index {
   // stats().last_indexing_micros without touching storage (for every query's reply).
   uint64_t last_indexing_micros() const;
   void NoteQueried();
-  // The most recent user-code errors (at most kMaxRecentErrors), oldest first. In memory only.
+  // The most recent user-code errors (at most kMaxRecentErrors), oldest first. JavaScript
+  // indexes persist them and their counters with each batch (docs/formats/index.md).
   std::vector<IndexError> recent_errors() const;
   static constexpr size_t kMaxRecentErrors = 50;
+  // Why the index is errored (RavenDB's "Index X is invalid, out of N map attempts, ..."), ""
+  // when it is not. Set by the batch whose error counters cross RavenDB's failure rate
+  // (InvalidIndexMessage), in that batch's transaction; kept across restarts. An errored index
+  // is neither indexed nor queried; a reset or a new definition (a new Index) clears it.
+  std::string errored() const;
 
   // Blocks until covered_etag() >= etag, the timeout passes or Shutdown; returns covered_etag().
   uint64_t WaitForCoverage(uint64_t etag, uint64_t timeout_micros);
@@ -170,6 +181,13 @@ class Index {
  private:
   Index(platform::Env& env, std::string dir, std::unique_ptr<storage::Store> store,
         IndexDefinition definition);
+  Status ApplyBatch(const documents::ChangeBatch& batch, const JsBatchContext* js);
+  // JavaScript indexes: writes the counters, this batch's errors and (when the failure rate is
+  // crossed) the errored state into `txn`; *errored gets the new state ("" if unchanged).
+  Status PersistErrors(storage::StoreWriteTransaction& txn, const documents::ChangeBatch& batch,
+                       const JsBatchContext& js, std::string* errored);
+  // Replaces the in-memory counters, recent errors and errored state with the committed ones.
+  Status LoadErrors();
   // Parses only the root members the definition's paths start with; a document that does not
   // parse is counted as a map error (nullopt) and left out of the index.
   std::optional<json::Value> ParseForIndexing(const documents::Change& change);
@@ -196,8 +214,21 @@ class Index {
   using OutputDocs = std::map<std::string, std::string>;
   Result<OutputDocs> OutputDocsOf(storage::StoreWriteTransaction& txn, storage::Tree& results,
                                   std::string_view prefix);
-  // Deletes of every artificial document in the output collection (before a fresh build).
-  Status DeleteOldOutputs(documents::Database& db, std::vector<documents::Command>* out);
+  // Deletes of every artificial document in the output collection and the reference documents'
+  // collection (before a fresh build); `deleted` gets their lower-cased ids.
+  Status DeleteOldOutputs(documents::Database& db, std::vector<documents::Command>* out,
+                          std::set<std::string>* deleted);
+  // The database writes for the output documents of the groups whose hashes are in `before`
+  // (their documents before this batch's reduce), and of the reference documents they map to
+  // (js_output.cc).
+  Status OutputCommands(storage::StoreWriteTransaction& txn, storage::Tree& results,
+                        const JsBatchContext& js, const std::map<std::string, OutputDocs>& before,
+                        const std::set<std::string>& replaced,
+                        std::vector<documents::Command>* commands);
+  Status ReferenceCommands(storage::StoreWriteTransaction& txn, storage::Tree& refs,
+                           const JsBatchContext& js, const std::string& lower_ref,
+                           const std::string& ref_id, const std::set<std::string>& replaced,
+                           std::vector<documents::Command>* commands);
   bool MapsCollection(std::string_view collection) const;
   void RecordError(std::string document, std::string action, const Status& status);
 
@@ -213,6 +244,11 @@ class Index {
   bool shutdown_ = false;
   IndexStats stats_;
   std::deque<IndexError> recent_errors_;
+  std::string errored_;
+  // Apply's thread only: the errors recorded by the batch being applied, and the js-errors key of
+  // the next one.
+  std::vector<IndexError> batch_errors_;
+  uint64_t next_error_seq_ = 1;
 };
 
 }  // namespace rookery::indexing

@@ -58,7 +58,7 @@ struct IndexManager::JsWorker {
     if (runtime == nullptr) {
       ROOKERY_ASSIGN_OR_RETURN(runtime, js::NewRuntime(limits));
     }
-    ROOKERY_ASSIGN_OR_RETURN(slot.program, runtime->Compile({.maps = d.maps, .reduce = d.reduce}));
+    ROOKERY_ASSIGN_OR_RETURN(slot.program, runtime->Compile(IndexScriptOf(d)));
     slot.index = index;
     return slot.program.get();
   }
@@ -202,9 +202,16 @@ std::vector<std::shared_ptr<Index>> IndexManager::List() const {
 }
 
 std::string IndexManager::ErrorOf(std::string_view name) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = errors_.find(documents::Lower(name));
-  return it == errors_.end() ? std::string() : it->second;
+  std::shared_ptr<Index> index;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = errors_.find(documents::Lower(name));
+    if (it != errors_.end()) return it->second;
+    auto found = indexes_.find(documents::Lower(name));
+    if (found == indexes_.end()) return std::string();
+    index = found->second;
+  }
+  return index->errored();
 }
 
 Status IndexManager::Delete(std::string_view name) {
@@ -295,7 +302,8 @@ void IndexManager::NoteFailure(const Index& index, const Status& s) {
 }
 
 bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& js) {
-  if (index->covered_etag() >= database_.LastEtag()) return false;
+  // An errored index is not indexed (it may have become errored earlier in this round).
+  if (index->covered_etag() >= database_.LastEtag() || !index->errored().empty()) return false;
   JsBatchContext context;
   context.database = &database_;
   if (IsJavaScript(index->definition().type)) {
@@ -305,6 +313,9 @@ bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& 
       return false;
     }
     context.program = *program;
+    context.stale_after = [this, &index](uint64_t covered) {
+      return IsStaleAfter(*index, covered);
+    };
   }
   const std::string collection = CollectionFilter(*index);
   size_t limit = kFirstBatch;
@@ -327,7 +338,7 @@ bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& 
       });
     }
     s = index->Apply(*batch, &context);
-    if (!s.ok() || !more) break;
+    if (!s.ok() || !more || !index->errored().empty()) break;
     batch = next.get();
     s = batch.status();
   }
@@ -335,18 +346,9 @@ bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& 
     NoteFailure(*index, s);
     return false;
   }
-  if (IsJavaScript(index->definition().type)) {
-    // An index whose user code fails too often is marked errored and no longer indexed
-    // (RavenDB's IndexFailureInformation rule); Reset or a new definition clears it.
-    auto stale = IsStale(*index);
-    const std::string invalid =
-        InvalidIndexMessage(index->name(), index->stats(), !stale.ok() || *stale);
-    if (!invalid.empty()) {
-      NoteFailure(*index, Status::FailedState(invalid));
-      return false;
-    }
-  }
-  return true;
+  // An index whose user code fails too often is marked errored by the batch that crosses
+  // RavenDB's failure rate and is no longer indexed; Reset or a new definition clears it.
+  return index->errored().empty();
 }
 
 void IndexManager::RetireReplaced() {
@@ -384,7 +386,7 @@ void IndexManager::Run() {
       if (stopped_) continue;
       pending_ = false;
       for (auto& [name, index] : indexes_) {
-        if (errors_.count(name) == 0) work.push_back(index);
+        if (errors_.count(name) == 0 && index->errored().empty()) work.push_back(index);
       }
     }
     // Round robin until every index is current (or failed); new commits set pending_ again.

@@ -47,6 +47,9 @@ struct IndexingOptions {
   js::RuntimeOptions javascript;
 };
 
+// What the engine compiles for a static definition: its maps, reduce and additional sources.
+js::IndexScript IndexScriptOf(const IndexDefinition& definition);
+
 // The limits a static definition asks for (its Configuration), else `defaults`.
 js::RuntimeOptions JavaScriptLimits(const IndexDefinition& definition,
                                     const js::RuntimeOptions& defaults);
@@ -94,7 +97,8 @@ class IndexManager {
   void StartIndexing();
   bool indexing_stopped() const;
 
-  // The last indexing error, if the worker hit a storage failure on this index ("" if none).
+  // The last indexing error, if the worker hit a storage failure on this index, else why the
+  // index is errored (Index::errored), else "".
   std::string ErrorOf(std::string_view name) const;
 
  private:
@@ -110,6 +114,12 @@ class IndexManager {
   // kInvalidArgument when the definition's output collection is one it maps or one another
   // index already writes.
   Status CheckOutputCollection(const IndexDefinition& definition) const;
+  // kInvalidArgument (RavenDB's message) when the output collection holds documents, unless the
+  // definition replaces an index of that name writing the same collection.
+  Status CheckOutputCollectionEmpty(const IndexDefinition& definition) const;
+  // After `previous` is replaced by `next`: deletes the artificial documents of the output or
+  // reference collections `previous` wrote and `next` does not.
+  Status DeleteAbandonedOutputs(const IndexDefinition& previous, const IndexDefinition& next);
   void NoteFailure(const Index& index, const Status& s);
   Result<bool> IsStaleAfter(const Index& index, uint64_t covered, int depth);
   void RetireReplaced();

@@ -194,87 +194,19 @@ Status Index::ApplyJs(storage::StoreWriteTransaction& txn, const documents::Chan
     ROOKERY_RETURN_IF_ERROR(ReduceJsGroup(txn, t, js, key_text));
   }
   std::vector<documents::Command> commands;
+  std::set<std::string> replaced;  // lower ids of an earlier build's documents, deleted
   if (covered_etag() == 0) {
     // The first batch of a new, reset or redefined index: output documents left by an earlier
     // build go (groups that no longer exist must not linger); this build writes its own.
-    ROOKERY_RETURN_IF_ERROR(DeleteOldOutputs(*js.database, &commands));
+    ROOKERY_RETURN_IF_ERROR(DeleteOldOutputs(*js.database, &commands, &replaced));
   }
-  for (const auto& [prefix, old_docs] : before) {
-    ROOKERY_ASSIGN_OR_RETURN(OutputDocs now, OutputDocsOf(txn, *t.results, prefix));
-    for (const auto& [id, json] : old_docs) {
-      if (now.count(id) == 0) commands.push_back(documents::DeleteCommand{.id = id});
-    }
-    for (auto& [id, json] : now) {
-      auto old = old_docs.find(id);
-      if (old != old_docs.end() && old->second == json) continue;  // unchanged: no new etag
-      auto doc = json::Parse(json);
-      if (!doc.ok()) return doc.status().WithContext("reduce output " + id);
-      documents::PutCommand put;
-      put.id = id;
-      put.document = std::move(doc).value();
-      put.artificial = true;
-      commands.push_back(std::move(put));
-    }
-  }
+  ROOKERY_RETURN_IF_ERROR(OutputCommands(txn, *t.results, js, before, replaced, &commands));
   // Written (and durable) before the index transaction commits: a crash in between replays the
   // batch, which writes the same documents again.
   if (!commands.empty()) {
     ROOKERY_RETURN_IF_ERROR(js.database->Execute(std::move(commands)).status());
   }
   return Status::Ok();
-}
-
-Status Index::DeleteOldOutputs(documents::Database& db, std::vector<documents::Command>* out) {
-  documents::StartsWithQuery q;
-  q.prefix = definition_.output_collection + "/";
-  q.page_size = 1024;
-  while (true) {
-    ROOKERY_ASSIGN_OR_RETURN(auto page, db.GetStartingWith(q));
-    for (const documents::Document& d : page) {
-      if (documents::Lower(d.collection) == documents::Lower(definition_.output_collection) &&
-          d.flags.find("Artificial") != std::string::npos) {
-        out->push_back(documents::DeleteCommand{.id = d.id});
-      }
-    }
-    if (page.size() < q.page_size) return Status::Ok();
-    q.start_after = page.back().id;
-  }
-}
-
-Result<Index::OutputDocs> Index::OutputDocsOf(storage::StoreWriteTransaction& txn,
-                                              storage::Tree& results, std::string_view prefix) {
-  std::vector<std::string> docs;  // serialized, @metadata set, in key order
-  Status failed;
-  ROOKERY_RETURN_IF_ERROR(storage::ForEachWithPrefix(
-      txn.pages(), results.stats(), prefix, [&](std::string_view key, std::string_view value) {
-        auto parsed = json::Parse(value);
-        if (!parsed.ok() || !parsed->is_array()) {
-          failed =
-              Status::Corruption("index js-results entry '" + std::string(key) + "' is invalid");
-          return false;
-        }
-        for (json::Value& r : parsed->items()) {
-          if (!r.is_object()) continue;  // not an object: no document (formats/index.md)
-          r.Set("@metadata",
-                json::Value::Object(
-                    {{"@collection", json::Value::String(definition_.output_collection)}}));
-          docs.push_back(json::Serialize(r));
-        }
-        return true;
-      }));
-  ROOKERY_RETURN_IF_ERROR(failed);
-  uint64_t hash = 0;
-  for (unsigned char c : prefix.substr(0, 8)) hash = (hash << 8) | c;
-  const std::string base = definition_.output_collection + "/" + std::to_string(hash);
-  OutputDocs out;
-  if (docs.size() == 1) {
-    out.emplace(base, std::move(docs[0]));
-  } else {
-    for (size_t i = 0; i < docs.size(); ++i) {
-      out.emplace(base + "/" + std::to_string(i), std::move(docs[i]));
-    }
-  }
-  return out;
 }
 
 Status Index::ReindexJs(const JsTrees& t, const JsBatchContext& js, const std::string& id,

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "indexing/definition.h"
+#include "indexing/output_references.h"
 
 namespace rookery::indexing {
 namespace {
@@ -31,15 +32,16 @@ bool LooksLikeCSharp(std::string_view map) {
          (starts("counters") && !starts("counters.map"));
 }
 
-// A member that this phase refuses when it holds something (a non-empty string or object).
-Status RefuseIfSet(const json::Value& v, std::string_view key, std::string_view why) {
+// An optional string member: "" when absent or null; kInvalidArgument when not a string.
+Result<std::string> OptionalString(const json::Value& v, std::string_view key,
+                                   const std::string& index) {
   const json::Value* m = v.Find(key);
-  if (m == nullptr || m->is_null()) return Status::Ok();
-  if (m->is_string() && m->as_string().empty()) return Status::Ok();
-  if (m->is_object() && m->members().empty()) return Status::Ok();
-  return Status::NotSupported("index definition member '" + std::string(key) +
-                              "' is not supported yet (" + std::string(why) +
-                              "); see docs/compatibility.md");
+  if (m == nullptr || m->is_null()) return std::string();
+  if (!m->is_string()) {
+    return Status::InvalidArgument("index '" + index + "': '" + std::string(key) +
+                                   "' must be a string");
+  }
+  return m->as_string();
 }
 
 }  // namespace
@@ -104,22 +106,39 @@ Result<IndexDefinition> StaticDefinitionFromRavenJson(const json::Value& v) {
   if (d.type == IndexType::kJavaScriptMap && !d.reduce.empty()) {
     return Status::InvalidArgument("index '" + d.name + "' is JavaScriptMap but has a Reduce");
   }
-  if (const json::Value* o = v.Find("OutputReduceToCollection"); o != nullptr && !o->is_null()) {
-    if (!o->is_string()) {
-      return Status::InvalidArgument("index '" + d.name +
-                                     "': 'OutputReduceToCollection' must be a string");
-    }
-    d.output_collection = o->as_string();
-  }
+  ROOKERY_ASSIGN_OR_RETURN(d.output_collection,
+                           OptionalString(v, "OutputReduceToCollection", d.name));
   if (!d.output_collection.empty() && d.type != IndexType::kJavaScriptMapReduce) {
     return Status::InvalidArgument("index '" + d.name +
                                    "' sets OutputReduceToCollection but is not a map-reduce index");
   }
-  ROOKERY_RETURN_IF_ERROR(
-      RefuseIfSet(v, "PatternReferencesCollectionName", "reduce output reference documents"));
-  ROOKERY_RETURN_IF_ERROR(RefuseIfSet(v, "PatternForOutputReduceToCollectionReferences",
-                                      "reduce output reference documents"));
-  ROOKERY_RETURN_IF_ERROR(RefuseIfSet(v, "AdditionalSources", "additional JavaScript sources"));
+  ROOKERY_ASSIGN_OR_RETURN(
+      d.reference_pattern,
+      OptionalString(v, "PatternForOutputReduceToCollectionReferences", d.name));
+  ROOKERY_ASSIGN_OR_RETURN(d.references_collection,
+                           OptionalString(v, "PatternReferencesCollectionName", d.name));
+  if (!d.reference_pattern.empty()) {
+    if (d.output_collection.empty()) {
+      return Status::InvalidArgument(
+          "index '" + d.name +
+          "' sets PatternForOutputReduceToCollectionReferences without OutputReduceToCollection");
+    }
+    auto pattern = ParseReferencePattern(d.reference_pattern);
+    if (!pattern.ok()) return pattern.status().WithContext("index '" + d.name + "'");
+  }
+  if (const json::Value* a = v.Find("AdditionalSources"); a != nullptr && !a->is_null()) {
+    if (!a->is_object()) {
+      return Status::InvalidArgument("index '" + d.name +
+                                     "': 'AdditionalSources' must be an object of name -> source");
+    }
+    for (const json::Member& m : a->members()) {
+      if (!m.second.is_string()) {
+        return Status::InvalidArgument("index '" + d.name + "': AdditionalSources['" + m.first +
+                                       "'] must be a string");
+      }
+      d.additional_sources.emplace_back(m.first, m.second.as_string());
+    }
+  }
   if (const json::Value* f = v.Find("Fields"); f != nullptr && f->is_object()) d.field_options = *f;
   if (const json::Value* c = v.Find("Configuration"); c != nullptr && c->is_object()) {
     d.configuration = *c;
@@ -127,13 +146,22 @@ Result<IndexDefinition> StaticDefinitionFromRavenJson(const json::Value& v) {
   for (const std::string& m : d.maps)
     d.uses_load = d.uses_load || m.find("load(") != std::string::npos;
   d.uses_load = d.uses_load || d.reduce.find("load(") != std::string::npos;
+  for (const auto& [name, source] : d.additional_sources)
+    d.uses_load = d.uses_load || source.find("load(") != std::string::npos;
   return d;
 }
 
 bool SameStaticDefinition(const IndexDefinition& a, const IndexDefinition& b) {
   return a.type == b.type && a.name == b.name && a.maps == b.maps && a.reduce == b.reduce &&
          a.field_options == b.field_options && a.configuration == b.configuration &&
-         a.output_collection == b.output_collection;
+         a.output_collection == b.output_collection && a.reference_pattern == b.reference_pattern &&
+         a.references_collection == b.references_collection &&
+         a.additional_sources == b.additional_sources;
+}
+
+std::string ReferencesCollection(const IndexDefinition& definition) {
+  return definition.references_collection.empty() ? definition.output_collection + "/References"
+                                                  : definition.references_collection;
 }
 
 }  // namespace rookery::indexing

@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -88,6 +89,9 @@ struct MapOutput {
 struct IndexScript {
   std::vector<std::string> maps;  // each calls map('Collection', fn) one or more times
   std::string reduce;             // empty, or groupBy(fn).aggregate(fn)
+  // RavenDB's AdditionalSources: (name, source) run before the maps, in order, so that the maps
+  // and the reduce can call the functions they define. Errors name "AdditionalSources['name']".
+  std::vector<std::pair<std::string, std::string>> additional_sources;
 };
 
 // A compiled index definition, bound to the Runtime that compiled it.

@@ -52,6 +52,12 @@ Status V8IndexProgram::Init(const IndexScript& script) {
   v8::Local<v8::Array> maps =
       definition->Get(context, Literal(isolate, "maps")).ToLocalChecked().As<v8::Array>();
   if (script.maps.empty()) return Status::InvalidArgument("an index needs at least one map");
+  for (const auto& [source_name, source] : script.additional_sources) {
+    ROOKERY_ASSIGN_OR_RETURN(
+        v8::Local<v8::Value> ignored,
+        RunSource(runtime_, context, source, "AdditionalSources['" + source_name + "']"));
+    (void)ignored;
+  }
   for (size_t i = 0; i < script.maps.size(); ++i) {
     const std::string name = "Maps[" + std::to_string(i) + "]";
     const uint32_t before = maps->Length();

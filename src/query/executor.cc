@@ -136,6 +136,11 @@ Result<QueryEngine::Plan> QueryEngine::MakePlan(const Query& q, const json::Valu
     if (plan.index == nullptr) {
       return Status::NotFound("Index '" + q.source_name + "' was not found");
     }
+    if (std::string errored = plan.index->errored(); !errored.empty()) {
+      // RavenDB's answer for an errored index (Index.AssertIndexState).
+      return Status::FailedState("Index '" + plan.index->name() + "' is marked as errored. " +
+                                 errored);
+    }
   } else if (!NeedsIndex(q)) {
     ROOKERY_ASSIGN_OR_RETURN(auto direct, DirectIds(q, parameters));
     if (direct) {

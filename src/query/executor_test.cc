@@ -314,5 +314,27 @@ TEST_F(ExecutorTest, QueriesJavaScriptIndexes) {
   EXPECT_EQ(J(r.results[1]).Find("T")->as_string(), "t10") << r.results[0] << r.results[1];
 }
 
+// An errored index answers RavenDB's "Index 'X' is marked as errored. ..." instead of results.
+TEST_F(ExecutorTest, ErroredIndexIsNotQueried) {
+  for (int i = 0; i < 8; ++i) {
+    Put("posts/" + std::to_string(i), R"({"@metadata":{"@collection":"Posts"}})");
+  }
+  auto d = indexing::StaticDefinitionFromRavenJson(
+      J(R"js({"Name":"Broken","Maps":["map('Posts', p => ({ V: p.Missing.V }))"]})js"));
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  auto index = manager_->PutStatic(std::move(d).value());
+  ASSERT_TRUE(index.ok());
+  auto done = manager_->WaitForNonStale(**index, 30 * 1000 * 1000);
+  ASSERT_TRUE(done.ok() && *done);
+  ASSERT_FALSE((*index)->errored().empty());
+  QueryRequest request;
+  request.text = "from index 'Broken'";
+  auto r = engine_->Run(request);
+  ASSERT_EQ(r.status().code(), Code::kFailedState);
+  EXPECT_EQ(r.status().message(),
+            "Index 'Broken' is marked as errored. Index Broken is invalid, out of 8 map attempts, "
+            "8 has failed. Error rate of 100.00% exceeds allowed 15% error rate");
+}
+
 }  // namespace
 }  // namespace rookery::query

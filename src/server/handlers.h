@@ -71,7 +71,9 @@ using ServicesHandler = std::function<Status(const HttpRequest&, HttpResponse&, 
 Router::DatabaseHandler WithServices(ServerContext& context, ServicesHandler handler);
 
 // "Indexes" entries of /stats and the body of /indexes/stats (index statistics, §9.3, §9.5).
-void WriteIndexStats(json::JsonWriter& w, DatabaseServices& services, bool full);
+// `only`: one index's name (case-insensitive); empty = every index.
+void WriteIndexStats(json::JsonWriter& w, DatabaseServices& services, bool full,
+                     std::string_view only = {});
 
 // A document's JSON as a response holds it: whole, or only {"@metadata":..} with metadataOnly.
 Result<std::string> DocumentJson(const documents::Document& doc, bool metadata_only);

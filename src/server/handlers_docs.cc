@@ -48,9 +48,18 @@ Result<std::vector<std::string>> IncludedIds(const std::vector<std::optional<Doc
     for (std::string_view path : paths) {
       std::vector<const json::Value*> found;
       json::CollectPath(v, path, &found);
+      auto add = [&](const json::Value& id) {
+        if (!id.is_string() || id.as_string().empty()) return;
+        if (seen->insert(Lower(id.as_string())).second) out.push_back(id.as_string());
+      };
       for (const json::Value* f : found) {
-        if (!f->is_string() || f->as_string().empty()) continue;
-        if (seen->insert(Lower(f->as_string())).second) out.push_back(f->as_string());
+        if (!f->is_array()) {
+          add(*f);
+          continue;
+        }
+        // An array of ids (a reference document's ReduceOutputs): each is included, as RavenDB
+        // includes every id of an array.
+        for (const json::Value& id : f->items()) add(id);
       }
     }
   }

@@ -43,12 +43,19 @@ void WriteStaticDefinition(json::JsonWriter& w, const indexing::IndexDefinition&
   w.Field("LockMode", "Unlock");
   w.Field("Priority", "Normal");
   w.Field("SourceType", "Documents");
-  w.Key("AdditionalSources").BeginObject().EndObject();
-  w.Key("OutputReduceToCollection");
-  if (d.output_collection.empty()) {
-    w.Null();
-  } else {
-    w.String(d.output_collection);
+  w.Key("AdditionalSources").BeginObject();
+  for (const auto& [name, source] : d.additional_sources) w.Field(name, source);
+  w.EndObject();
+  for (auto [key, value] :
+       {std::pair{"OutputReduceToCollection", &d.output_collection},
+        std::pair{"PatternForOutputReduceToCollectionReferences", &d.reference_pattern},
+        std::pair{"PatternReferencesCollectionName", &d.references_collection}}) {
+    w.Key(key);
+    if (value->empty()) {
+      w.Null();
+    } else {
+      w.String(*value);
+    }
   }
   w.EndObject();
 }
@@ -90,9 +97,11 @@ std::shared_ptr<indexing::Index> FindIndex(DatabaseServices& s, const HttpReques
 
 }  // namespace
 
-void WriteIndexStats(json::JsonWriter& w, DatabaseServices& services, bool full) {
+void WriteIndexStats(json::JsonWriter& w, DatabaseServices& services, bool full,
+                     std::string_view only) {
   const bool stopped = services.indexes->indexing_stopped();
   for (const auto& index : services.indexes->List()) {
+    if (!only.empty() && documents::Lower(index->name()) != documents::Lower(only)) continue;
     const auto& d = index->definition();
     const indexing::IndexStats st = index->stats();
     auto stale = services.indexes->IsStale(*index);
@@ -101,6 +110,7 @@ void WriteIndexStats(json::JsonWriter& w, DatabaseServices& services, bool full)
     w.Field("Name", d.name);
     w.Field("IsStale", !stale.ok() || *stale);
     w.Field("State", error.empty() ? "Normal" : "Error");
+    if (full) w.Field("IsInvalidIndex", !index->errored().empty());
     w.Field("Status", stopped ? "Paused" : "Running");
     w.Field("LockMode", "Unlock");
     w.Field("Priority", "Normal");
@@ -163,10 +173,17 @@ void AddIndexRoutes(Router& router, ServerContext& context) {
   };
   router.AddDatabase("GET", "/indexes", WithServices(context, get));
 
-  auto stats = [](const HttpRequest&, HttpResponse& res, DatabaseServices& s) {
+  auto stats = [](const HttpRequest& req, HttpResponse& res, DatabaseServices& s) {
+    std::string only;
+    if (req.HasQuery("name")) {
+      Status error;
+      auto index = FindIndex(s, req, &error);
+      if (index == nullptr) return error;
+      only = index->name();
+    }
     json::JsonWriter w;
     w.BeginObject().Key("Results").BeginArray();
-    WriteIndexStats(w, s, true);
+    WriteIndexStats(w, s, true, only);
     w.EndArray().EndObject();
     SetJson(res, 200, w.Take());
     return Status::Ok();
@@ -212,7 +229,12 @@ void AddIndexRoutes(Router& router, ServerContext& context) {
         w.BeginObject().Field("Action", "Map").Field("Error", st.last_error).EndObject();
       }
       if (std::string e = s.indexes->ErrorOf(index->name()); !e.empty()) {
-        w.BeginObject().Field("Action", "Storage").Field("Error", e).EndObject();
+        // A storage failure of the worker, or why the index is errored (its error rate).
+        const bool invalid = e == index->errored();
+        w.BeginObject()
+            .Field("Action", invalid ? "Indexing" : "Storage")
+            .Field("Error", e)
+            .EndObject();
       }
       w.EndArray().EndObject();
     }

@@ -24,6 +24,10 @@ void SetQueryError(HttpResponse& res, const HttpRequest& req, const Status& s) {
   }
   if (s.code() == Code::kNotFound)
     return SetError(res, 404, req.target, kIndexDoesNotExist, s.message());
+  // An errored index: RavenDB throws InvalidOperationException ("Index 'X' is marked as
+  // errored. ..."), a 500 the client raises as a RavenException with that message.
+  if (s.code() == Code::kFailedState)
+    return SetError(res, 500, req.target, kInternalError, s.message());
   SetErrorFromStatus(res, req.target, s);
 }
 
