@@ -147,14 +147,17 @@ Status RunRookery(const JsIndexOptions& o, Orders& orders, RookeryRun* run) {
   double cpu0 = OtherThreadsCpuSeconds();
   t0 = Clock::now();
   ROOKERY_ASSIGN_OR_RETURN(auto index, manager->PutStatic(std::move(definition)));
-  ROOKERY_ASSIGN_OR_RETURN(bool fresh, manager->WaitForNonStale(*index, 3600ULL * 1000 * 1000));
+  bool fresh = false;
+  while (!fresh && Seconds(t0) < 3600) {
+    ROOKERY_ASSIGN_OR_RETURN(fresh, manager->WaitForNonStale(*index, 100 * 1000));
+    if (std::string e = manager->ErrorOf(index->name()); !e.empty()) {
+      return Status::Internal("indexing failed: " + e);
+    }
+  }
   run->build_seconds = Seconds(t0);
   run->build_cpu_seconds = OtherThreadsCpuSeconds() - cpu0;
   run->build_loadavg = LoadAverage();
   if (!fresh) return Status::Timeout("the index did not finish building within an hour");
-  if (std::string e = manager->ErrorOf(index->name()); !e.empty()) {
-    return Status::Internal("indexing failed: " + e);
-  }
   if (index->stats().map_errors + index->stats().reduce_errors != 0) {
     return Status::Internal("the index recorded errors: " + index->stats().last_error);
   }
@@ -223,8 +226,8 @@ std::string Render(const JsIndexOptions& o, const ReportContext& c, const Rooker
       "count(*), sum((data->>'Total')::float8) FROM docs GROUP BY 1`, "
       "max_parallel_workers_per_gather = 0 (one backend)");
   line(
-      "- Results: both systems' groups equal the expected counts and sums (checked after the "
-      "build and after the changes)");
+      "- Results: the groups of each system equal the expected counts and sums, computed while "
+      "generating the data (checked after the build and after the changes)");
   line("");
   line("| system | step | seconds | docs/s | CPU s | CPU µs/doc |");
   line("|---|---|---|---|---|---|");

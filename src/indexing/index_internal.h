@@ -20,6 +20,7 @@ inline constexpr std::string_view kJsDocsTree = "js-docs";
 inline constexpr std::string_view kJsMapTree = "js-map";
 inline constexpr std::string_view kJsResultsTree = "js-results";
 inline constexpr std::string_view kJsRefsTree = "js-refs";
+inline constexpr std::string_view kJsGroupsTree = "js-groups";
 inline constexpr std::string_view kDefinitionKey = "definition";
 inline constexpr std::string_view kCoveredKey = "covered-etag";
 inline constexpr std::string_view kCreatedKey = "created";
