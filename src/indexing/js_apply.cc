@@ -191,7 +191,7 @@ Status Index::ApplyJs(storage::StoreWriteTransaction& txn, const documents::Chan
     ROOKERY_RETURN_IF_ERROR(ReindexJs(t, js, change.id, change.collection,
                                       change.deleted ? nullptr : &change.json,
                                       mapped.empty() ? nullptr : &mapped[i], &dirty));
-    done.insert(lower);
+    if (definition_.uses_load) done.insert(lower);
   }
   // Documents whose load() saw a changed id, as they are now (a later batch sees later changes).
   for (const auto& [lower, id] : loaders) {
