@@ -78,8 +78,9 @@ struct RookeryRun {
   double build_seconds = 0;
   double build_cpu_seconds = 0;
   std::string build_loadavg;
-  std::vector<float> change_us;
-  double change_cpu_seconds = 0;  // indexing CPU over all changes
+  std::vector<float> change_us;            // from Execute's return
+  std::vector<float> change_from_call_us;  // from Execute's call
+  double change_cpu_seconds = 0;           // indexing CPU over all changes
   uint64_t index_bytes = 0;
 };
 
@@ -169,6 +170,7 @@ Status RunRookery(const JsIndexOptions& o, Orders& orders, RookeryRun* run) {
   cpu0 = OtherThreadsCpuSeconds();
   for (uint64_t i = 0; i < o.changes; ++i) {
     const uint64_t n = orders.rng()() % o.docs;
+    const auto called = Clock::now();
     ROOKERY_RETURN_IF_ERROR(ExecuteOne(*db, Orders::Id(n), orders.Change(n)));
     const uint64_t etag = db->LastEtag();
     t0 = Clock::now();
@@ -177,6 +179,9 @@ Status RunRookery(const JsIndexOptions& o, Orders& orders, RookeryRun* run) {
       sched_yield();
     }
     run->change_us.push_back(static_cast<float>(Seconds(t0) * 1e6));
+    // The indexing thread is woken by the commit itself, so it may be well along by the time the
+    // writer sees Execute return: also from the call (the document's durable commit included).
+    run->change_from_call_us.push_back(static_cast<float>(Seconds(called) * 1e6));
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   run->change_cpu_seconds = OtherThreadsCpuSeconds() - cpu0;
@@ -268,7 +273,11 @@ std::string Render(const JsIndexOptions& o, const ReportContext& c, const Rooker
          " single-order changes, from the commit's return to the index covering it): p50 " +
          Fixed(p50, 0) + " µs, p99 " + Fixed(p99, 0) + " µs, max " + Fixed(max, 0) +
          " µs; CPU of every thread but the writer's (the commit and the indexing) " +
-         Fixed(rookery->change_cpu_seconds / us.size() * 1e6, 0) + " µs per change. Target < 1 ms: " + (p99 < 1000 ? "met (p99)" : "missed (p99)"));
+         Fixed(rookery->change_cpu_seconds / us.size() * 1e6, 0) +
+         " µs per change. Target < 1 ms: " + (p99 < 1000 ? "met (p99)" : "missed (p99)"));
+    std::vector<float> call = rookery->change_from_call_us;
+    line("- The same from the write's call (its durable commit included): p50 " +
+         Fixed(Quantile(call, 0.5), 0) + " µs, p99 " + Fixed(Quantile(call, 0.99), 0) + " µs");
     line("- Index size on disk: " + Fixed(rookery->index_bytes / 1048576.0, 1) + " MiB");
   }
   if (pg != nullptr && !pg->change_seconds.empty()) {
