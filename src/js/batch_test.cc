@@ -47,7 +47,10 @@ TEST(JsBatch, MapBatchEqualsMapAndKeyPerDocument) {
         "At: new Date(Date.UTC(2024, 0, l.Q)), Big: 9007199254740993, Id: id(o) })))",
         "map('Orders', o => o.Skip ? null : { Company: o.Company, Key: o.K, Qty: -1 })",
         "map('Notes', n => { if (n.Throw) throw new Error('bad note ' + n.N); "
-        "return { Company: n.C, Key: n.K, Qty: n.N }; })"},
+        "return { Company: n.C, Key: n.K, Qty: n.N }; })",
+        // Handed only the members it reads (projection.h).
+        "map('Items', i => (i.Lines || []).map(l => ({ Company: i.Company, Key: i.K, Qty: l.Q, "
+        "Skip: i.Skip })))"},
        "groupBy(x => x.Key === 'composite' ? { C: x.Company, Q: x.Qty } : x.Company)"
        ".aggregate(g => ({ Company: g.key, Qty: g.values.length }))"});
   ASSERT_NE(program, nullptr);
@@ -58,7 +61,7 @@ TEST(JsBatch, MapBatchEqualsMapAndKeyPerDocument) {
   const char* companies[] = {R"("c1")", R"("c\"q")", R"("é")",        "1",
                              "null",    "2.5",       R"({"a":[1,2]})"};
   for (int i = 0; i < 700; ++i) {  // several chunks of the batch
-    const int kind = static_cast<int>(rng() % 5);
+    const int kind = static_cast<int>(rng() % 6);
     std::string lines;
     for (int l = 0, n = static_cast<int>(rng() % 4); l < n; ++l) {
       lines += (l ? "," : "") + std::string(R"({"Q":)") + std::to_string(rng() % 30) + "}";
@@ -73,7 +76,7 @@ TEST(JsBatch, MapBatchEqualsMapAndKeyPerDocument) {
       collections.push_back("Others");  // no map: no entries
       texts.push_back("{}");
     } else {
-      collections.push_back("Orders");
+      collections.push_back(kind == 5 ? "Items" : "Orders");
       texts.push_back(R"({"Company":)" + company + R"(,"K":)" + key + R"(,"Lines":[)" + lines +
                       "]" + (rng() % 5 == 0 ? R"(,"Skip":true)" : "") + "}");
     }

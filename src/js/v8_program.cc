@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "js/projection.h"
 #include "js/v8_convert.h"
 #include "json/text.h"
 
@@ -97,6 +98,20 @@ Status V8IndexProgram::Init(const IndexScript& script) {
     v8::Local<v8::Array> fns = target->fns.Get(isolate);
     if (fns->Set(context, fns->Length(), fn).IsNothing()) {
       return Status::Internal("could not register a map function");
+    }
+    v8::Local<v8::String> source;
+    std::optional<std::vector<std::string>> reads;
+    if (fn->IsFunction() &&
+        fn.As<v8::Function>()->FunctionProtoToString(context).ToLocal(&source)) {
+      reads = ReadProperties(ToUtf8(isolate, source));
+    }
+    if (!reads || !target->reads) {
+      target->reads.reset();
+    } else {
+      for (std::string& name : *reads) {
+        auto& all = *target->reads;
+        if (std::find(all.begin(), all.end(), name) == all.end()) all.push_back(std::move(name));
+      }
     }
   }
 
@@ -339,13 +354,16 @@ Result<bool> V8IndexProgram::MapChunk(const std::vector<MapInput>& inputs,
   v8::Local<v8::Array> ids = v8::Array::New(isolate, n);
   for (int i = 0; i < n; ++i) {
     const MapInput& input = inputs[which[i]];
+    const CollectionMaps* maps = Find(input.collection);
+    std::optional<std::string> projected;
+    if (maps->reads) projected = Project(input.json, *maps->reads);
     v8::Local<v8::String> text;
     v8::Local<v8::String> id;
-    if (!ToV8Text(isolate, input.json).ToLocal(&text) ||
+    if (!ToV8Text(isolate, projected ? *projected : input.json).ToLocal(&text) ||
         !ToV8String(isolate, input.id).ToLocal(&id)) {
       return false;  // too large: mapped alone, which reports it
     }
-    if (fns->Set(context, i, Find(input.collection)->fns.Get(isolate)).IsNothing() ||
+    if (fns->Set(context, i, maps->fns.Get(isolate)).IsNothing() ||
         texts->Set(context, i, text).IsNothing() || ids->Set(context, i, id).IsNothing()) {
       return Status::Internal("could not pass documents to JavaScript");
     }

@@ -3,6 +3,7 @@
 
 #include <v8.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ class V8IndexProgram final : public IndexProgram {
     std::string name;
     std::string what;  // "map of 'Posts'", for error messages
     v8::Global<v8::Array> fns;
+    // The top-level members the maps read (projection.h), when every map shows them; RunMapBatch
+    // then hands them only those.
+    std::optional<std::vector<std::string>> reads = std::vector<std::string>();
   };
 
   static void Load(const v8::FunctionCallbackInfo<v8::Value>& info);
