@@ -1,6 +1,7 @@
 #include "js/projection.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace rookery::js::internal {
 namespace {
@@ -126,14 +127,16 @@ std::optional<std::string> Project(std::string_view s, const std::vector<std::st
   auto space = [&] {
     while (i < n && Space(s[i])) ++i;
   };
-  auto skip_string = [&]() -> bool {  // at '"'
-    for (++i; i < n;) {
-      const char c = s[i++];
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        return true;
-      }
+  auto skip_string = [&]() -> bool {  // at '"'; the closing quote is one not escaped
+    const size_t start = ++i;
+    while (i < n) {
+      const void* q = std::memchr(s.data() + i, '"', n - i);
+      if (q == nullptr) return false;
+      const size_t at = static_cast<const char*>(q) - s.data();
+      size_t slashes = 0;
+      while (at - slashes > start && s[at - slashes - 1] == '\\') ++slashes;
+      i = at + 1;
+      if (slashes % 2 == 0) return true;
     }
     return false;
   };

@@ -61,6 +61,7 @@ TEST(JsProjection, ProjectKeepsTheNamedMembersInOrder) {
   EXPECT_EQ(Project(doc, {}), "{}");
   EXPECT_EQ(Project("{}", {"A"}), "{}");
   EXPECT_EQ(Project(R"({"A":true,"E":null})", {"E"}), R"({"E":null})");
+  EXPECT_EQ(Project(R"({"A":"a\\","B":"\\\"}","C":1})", {"B", "C"}), R"({"B":"\\\"}","C":1})");
 }
 
 TEST(JsProjection, ProjectLeavesWhatItCannotReadPlainly) {
