@@ -11,6 +11,9 @@
 #   make bench-docs      the document server (`rookery serve`, HTTP) beside PostgreSQL 15 (libpq),
 #                        both started by the benchmark on loopback; report in
 #                        build-bench/docs-report.md; e.g. BENCH_ARGS="--docs 100000 --runs 3"
+#   make bench-jsindex   a JavaScript map/reduce index built on one indexing thread beside
+#                        PostgreSQL 15's REFRESH MATERIALIZED VIEW, and one change's latency
+#                        (bench/jsindex_bench.cc); report in build-bench/jsindex-report.md
 #   make bench-query     RQL queries and automatic indexes beside PostgreSQL 15's expression
 #                        indexes (bench/), report in build-bench/query-report.md;
 #                        e.g. BENCH_ARGS="--docs 100000"
@@ -25,7 +28,7 @@ BENCH_BUILD_DIR ?= build-bench
 BENCH_ARGS ?=
 
 .PHONY: all deps configure build run test client-deps asan fuzz-smoke format-check ci clean \
-  bench-storage bench-docs bench-query bench-configure
+  bench-storage bench-docs bench-query bench-jsindex bench-configure
 
 all: build
 
@@ -88,6 +91,11 @@ bench-query: bench-configure
 	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target query_bench
 	ROOKERY_BENCH_INVOKED_AS='make bench-query BENCH_ARGS="$(BENCH_ARGS)"' \
 	  ./$(BENCH_BUILD_DIR)/bench/query_bench --out $(BENCH_BUILD_DIR)/query-report.md $(BENCH_ARGS)
+
+bench-jsindex: bench-configure
+	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target jsindex_bench
+	ROOKERY_BENCH_INVOKED_AS='make bench-jsindex BENCH_ARGS="$(BENCH_ARGS)"' \
+	  ./$(BENCH_BUILD_DIR)/bench/jsindex_bench --out $(BENCH_BUILD_DIR)/jsindex-report.md $(BENCH_ARGS)
 
 format-check:
 	@scripts/check-format

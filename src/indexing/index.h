@@ -30,6 +30,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "documents/database.h"
@@ -73,6 +74,10 @@ struct JsBatchContext {
   // Whether the index would still be stale once it covers `covered` (RavenDB's errored-state
   // rule judges small indexes only once they are not stale). Unset: assumed stale.
   std::function<Result<bool>(uint64_t covered)> stale_after;
+  // Map-reduce: a group of at least this many entries that only gained entries in a batch is
+  // reduced from its stored outputs and the new entries (docs/design/js-indexes.md, "Additive
+  // re-reduce"); smaller groups are always reduced from all their entries.
+  size_t flat_group_limit = 64;
 };
 
 struct IndexStats {
@@ -202,13 +207,20 @@ class Index {
   Status ApplyMapReduce(storage::StoreWriteTransaction& txn, const documents::Change& change);
   // JavaScript indexes (js_apply.cc).
   struct JsTrees;
+  // A group a batch touched: whether it lost entries, and the entries (JSON text) it gained.
+  struct JsGroupChange {
+    bool removed = false;
+    std::vector<std::string> added;
+  };
+  using JsDirtyGroups = std::map<std::string, JsGroupChange>;  // by reduce key text
   Status ApplyJs(storage::StoreWriteTransaction& txn, const documents::ChangeBatch& batch,
                  const JsBatchContext& js);
   Status ReindexJs(const JsTrees& trees, const JsBatchContext& js, const std::string& id,
                    std::string_view collection, const std::string* json,
-                   std::set<std::string>* dirty_groups);
+                   const js::MappedDocument* mapped, JsDirtyGroups* dirty_groups);
   Status ReduceJsGroup(storage::StoreWriteTransaction& txn, const JsTrees& trees,
-                       const JsBatchContext& js, const std::string& key_text);
+                       const JsBatchContext& js, const std::string& key_text,
+                       const JsGroupChange& change);
   // OutputReduceToCollection: the artificial documents (id -> JSON) of the groups whose hash
   // prefix is `prefix` (docs/design/js-indexes.md, "Output collections").
   using OutputDocs = std::map<std::string, std::string>;

@@ -26,6 +26,7 @@ inline constexpr std::string_view kJsErrorsTree = "js-errors";
 inline constexpr std::string_view kJsOutRefsTree = "js-out-refs";
 inline constexpr std::string_view kJsStatsKey = "js-stats";
 inline constexpr std::string_view kErroredKey = "errored";
+inline constexpr std::string_view kJsGroupsTree = "js-groups";
 inline constexpr std::string_view kDefinitionKey = "definition";
 inline constexpr std::string_view kCoveredKey = "covered-etag";
 inline constexpr std::string_view kCreatedKey = "created";

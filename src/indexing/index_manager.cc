@@ -306,6 +306,7 @@ bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& 
   if (index->covered_etag() >= database_.LastEtag() || !index->errored().empty()) return false;
   JsBatchContext context;
   context.database = &database_;
+  context.flat_group_limit = options_.flat_group_limit;
   if (IsJavaScript(index->definition().type)) {
     auto program = js.ProgramFor(index, options_.javascript);
     if (!program.ok()) {

@@ -45,6 +45,9 @@ struct IndexingOptions {
   // Limits of each call into a JavaScript index's code when its Configuration sets none
   // (Indexing.JavaScript.TimeLimitInMs, Indexing.JavaScript.HeapLimitInMb).
   js::RuntimeOptions javascript;
+  // JsBatchContext::flat_group_limit: map-reduce groups smaller than this are always reduced
+  // from all their entries (docs/design/js-indexes.md).
+  size_t flat_group_limit = 64;
 };
 
 // What the engine compiles for a static definition: its maps, reduce and additional sources.

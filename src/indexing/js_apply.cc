@@ -84,14 +84,17 @@ Result<DocRecord> DecodeRecord(std::string_view bytes, std::string_view key) {
 }
 
 // js-map value: u32 little-endian key text length, key text, the entry as JSON.
-std::string EncodeGroupEntry(std::string_view key_text, const json::Value& entry) {
+std::string EncodeGroupEntry(std::string_view key_text, std::string_view entry) {
   std::string out(4, '\0');
   const uint32_t n = static_cast<uint32_t>(key_text.size());
   std::memcpy(out.data(), &n, 4);
   out.append(key_text);
-  json::SerializeTo(entry, &out);
+  out.append(entry);
   return out;
 }
+
+// Documents per RunMapBatch call from one batch (the engine splits them further).
+constexpr size_t kMapChunk = 4096;
 
 // Errors of user code (recorded per document, indexing continues) versus failures of the index
 // itself (storage, a failing DocumentSource: the batch fails and is retried).
@@ -125,6 +128,7 @@ struct Index::JsTrees {
   storage::Tree* entries = nullptr;  // JavaScriptMap
   storage::Tree* map = nullptr;      // JavaScriptMapReduce
   storage::Tree* results = nullptr;  // JavaScriptMapReduce
+  storage::Tree* groups = nullptr;   // JavaScriptMapReduce
   storage::Tree* refs = nullptr;
   js::DocumentSource* source = nullptr;
 };
@@ -148,14 +152,33 @@ Status Index::ApplyJs(storage::StoreWriteTransaction& txn, const documents::Chan
   } else {
     ROOKERY_ASSIGN_OR_RETURN(t.map, txn.OpenTree(kJsMapTree));
     ROOKERY_ASSIGN_OR_RETURN(t.results, txn.OpenTree(kJsResultsTree));
+    // Created here rather than with the index: indexes written before js-groups get it too.
+    ROOKERY_ASSIGN_OR_RETURN(t.groups, txn.OpenOrCreateTree(kJsGroupsTree));
   }
   DatabaseSource source(*js.database);
   t.source = &source;
 
-  std::set<std::string> dirty;                 // reduce key texts to re-reduce
+  // Map-reduce without load(): the batch's documents are mapped first, many per call into the
+  // engine (RunMapBatch), then applied in order as below.
+  std::vector<js::MappedDocument> mapped;
+  if (definition_.type == IndexType::kJavaScriptMapReduce && !definition_.uses_load) {
+    std::vector<js::MapInput> inputs;
+    for (const documents::Change& change : batch.changes) {
+      inputs.push_back({.collection = change.deleted ? std::string_view() : change.collection,
+                        .id = change.id,
+                        .json = change.json});
+      if (inputs.size() == kMapChunk || inputs.size() + mapped.size() == batch.changes.size()) {
+        ROOKERY_ASSIGN_OR_RETURN(auto out, js.program->RunMapBatch(inputs));
+        for (js::MappedDocument& m : out) mapped.push_back(std::move(m));
+        inputs.clear();
+      }
+    }
+  }
+  JsDirtyGroups dirty;                         // groups to re-reduce
   std::set<std::string> done;                  // lower ids indexed by this batch
   std::map<std::string, std::string> loaders;  // lower id -> id: documents that loaded a change
-  for (const documents::Change& change : batch.changes) {
+  for (size_t i = 0; i < batch.changes.size(); ++i) {
+    const documents::Change& change = batch.changes[i];
     const std::string lower = documents::Lower(change.id);
     if (definition_.uses_load && t.refs->stats().entries != 0) {
       ROOKERY_RETURN_IF_ERROR(storage::ForEachWithPrefix(
@@ -166,32 +189,33 @@ Status Index::ApplyJs(storage::StoreWriteTransaction& txn, const documents::Chan
           }));
     }
     ROOKERY_RETURN_IF_ERROR(ReindexJs(t, js, change.id, change.collection,
-                                      change.deleted ? nullptr : &change.json, &dirty));
-    done.insert(lower);
+                                      change.deleted ? nullptr : &change.json,
+                                      mapped.empty() ? nullptr : &mapped[i], &dirty));
+    if (definition_.uses_load) done.insert(lower);
   }
   // Documents whose load() saw a changed id, as they are now (a later batch sees later changes).
   for (const auto& [lower, id] : loaders) {
     if (done.count(lower) != 0) continue;
     ROOKERY_ASSIGN_OR_RETURN(auto doc, js.database->Get(id));
     ROOKERY_RETURN_IF_ERROR(ReindexJs(t, js, doc ? doc->id : id, doc ? doc->collection : "",
-                                      doc ? &doc->json : nullptr, &dirty));
+                                      doc ? &doc->json : nullptr, nullptr, &dirty));
   }
   if (definition_.output_collection.empty()) {
-    for (const std::string& key_text : dirty) {
-      ROOKERY_RETURN_IF_ERROR(ReduceJsGroup(txn, t, js, key_text));
+    for (const auto& [key_text, group] : dirty) {
+      ROOKERY_RETURN_IF_ERROR(ReduceJsGroup(txn, t, js, key_text, group));
     }
     return Status::Ok();
   }
   // OutputReduceToCollection: the documents of every touched hash before and after the reduce.
   std::map<std::string, OutputDocs> before;  // group hash prefix -> documents
-  for (const std::string& key_text : dirty) {
+  for (const auto& [key_text, group] : dirty) {
     const std::string prefix = GroupPrefix(key_text);
     if (before.count(prefix) == 0) {
       ROOKERY_ASSIGN_OR_RETURN(before[prefix], OutputDocsOf(txn, *t.results, prefix));
     }
   }
-  for (const std::string& key_text : dirty) {
-    ROOKERY_RETURN_IF_ERROR(ReduceJsGroup(txn, t, js, key_text));
+  for (const auto& [key_text, group] : dirty) {
+    ROOKERY_RETURN_IF_ERROR(ReduceJsGroup(txn, t, js, key_text, group));
   }
   std::vector<documents::Command> commands;
   std::set<std::string> replaced;  // lower ids of an earlier build's documents, deleted
@@ -211,7 +235,7 @@ Status Index::ApplyJs(storage::StoreWriteTransaction& txn, const documents::Chan
 
 Status Index::ReindexJs(const JsTrees& t, const JsBatchContext& js, const std::string& id,
                         std::string_view collection, const std::string* json,
-                        std::set<std::string>* dirty) {
+                        const js::MappedDocument* mapped, JsDirtyGroups* dirty) {
   const std::string lower = documents::Lower(id);
   // Retract what the document produced and loaded last time.
   std::string bytes;
@@ -226,7 +250,7 @@ Status Index::ReindexJs(const JsTrees& t, const JsBatchContext& js, const std::s
       ROOKERY_RETURN_IF_ERROR(
           t.map->Delete(GroupPrefix(old.keys[i]) + EntrySuffix(lower, static_cast<uint32_t>(i)))
               .status());
-      dirty->insert(old.keys[i]);
+      (*dirty)[old.keys[i]].removed = true;
     }
     for (const std::string& loaded : old.refs) {
       ROOKERY_RETURN_IF_ERROR(t.refs->Delete(RefKey(loaded, lower)).status());
@@ -239,13 +263,38 @@ Status Index::ReindexJs(const JsTrees& t, const JsBatchContext& js, const std::s
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.map_attempts;
   }
+  DocRecord record;
+  if (mapped != nullptr) {
+    // Mapped ahead by RunMapBatch (map-reduce without load()): entries and keys as text.
+    Status failed = mapped->status;
+    for (size_t i = 0; failed.ok() && i < mapped->keys.size(); ++i) {
+      if (mapped->keys[i].size() > kMaxReduceKeyText) {
+        failed = Status::InvalidArgument("the reduce key is longer than " +
+                                         std::to_string(kMaxReduceKeyText) + " bytes");
+      }
+    }
+    if (!failed.ok()) {
+      if (!IsUserCodeError(failed)) return failed;
+      RecordError(id, "Map", failed);
+      return Status::Ok();
+    }
+    for (size_t i = 0; i < mapped->keys.size(); ++i) {
+      const std::string& key = mapped->keys[i];
+      ROOKERY_RETURN_IF_ERROR(
+          t.map->Put(GroupPrefix(key) + EntrySuffix(lower, static_cast<uint32_t>(i)),
+                     EncodeGroupEntry(key, mapped->entries[i])));
+      (*dirty)[key].added.push_back(mapped->entries[i]);
+    }
+    record.keys = mapped->keys;
+    if (record.empty()) return Status::Ok();
+    return t.docs->Put(lower, EncodeRecord(record));
+  }
   auto out = js.program->RunMap({.collection = collection, .id = id, .json = *json}, t.source);
   if (!out.ok()) {
     if (!IsUserCodeError(out.status())) return out.status();
     RecordError(id, "Map", out.status());
     return Status::Ok();
   }
-  DocRecord record;
   for (const js::LoadedReference& ref : out->references) {
     const std::string loaded = documents::Lower(ref.id);
     ROOKERY_RETURN_IF_ERROR(t.refs->Put(RefKey(loaded, lower), id));
@@ -278,10 +327,11 @@ Status Index::ReindexJs(const JsTrees& t, const JsBatchContext& js, const std::s
       }
     }
     for (size_t i = 0; i < keys.size(); ++i) {
+      const std::string entry = json::Serialize(out->entries[i]);
       ROOKERY_RETURN_IF_ERROR(
           t.map->Put(GroupPrefix(keys[i]) + EntrySuffix(lower, static_cast<uint32_t>(i)),
-                     EncodeGroupEntry(keys[i], out->entries[i])));
-      dirty->insert(keys[i]);
+                     EncodeGroupEntry(keys[i], entry)));
+      (*dirty)[keys[i]].added.push_back(entry);
     }
     record.keys = std::move(keys);
   }
@@ -290,35 +340,64 @@ Status Index::ReindexJs(const JsTrees& t, const JsBatchContext& js, const std::s
 }
 
 Status Index::ReduceJsGroup(storage::StoreWriteTransaction& txn, const JsTrees& t,
-                            const JsBatchContext& js, const std::string& key_text) {
+                            const JsBatchContext& js, const std::string& key_text,
+                            const JsGroupChange& change) {
   const std::string prefix = GroupPrefix(key_text);
-  std::vector<json::Value> values;
-  Status failed;
-  ROOKERY_RETURN_IF_ERROR(storage::ForEachWithPrefix(
-      txn.pages(), t.map->stats(), prefix, [&](std::string_view key, std::string_view value) {
-        uint32_t n = 0;
-        if (value.size() >= 4) std::memcpy(&n, value.data(), 4);
-        if (value.size() < 4 || value.size() - 4 < n) {
-          failed = Status::Corruption("index js-map entry is truncated");
-          return false;
-        }
-        if (value.substr(4, n) != key_text) return true;  // another group, same hash
-        auto entry = json::Parse(value.substr(4 + n));
-        if (!entry.ok()) {
-          failed = entry.status().WithContext("index js-map entry " + std::string(key));
-          return false;
-        }
-        values.push_back(std::move(entry).value());
-        return true;
-      }));
-  ROOKERY_RETURN_IF_ERROR(failed);
   const std::string result_key = prefix + key_text;
-  if (values.empty()) return t.results->Delete(result_key).status();
+  // The reduce's input: a JSON array text of the group's values.
+  std::string values = "[";
+  uint64_t count = 0;
+  bool additive = false;
+  if (!change.removed) {
+    // Additive re-reduce: a large group that only gained entries is reduced from its stored
+    // outputs and the new entries (the reduce must accept its own output, as RavenDB requires).
+    std::string stored;
+    ROOKERY_ASSIGN_OR_RETURN(bool counted, t.groups->Get(result_key, &stored));
+    uint64_t old_count = 0;
+    if (counted) {
+      ROOKERY_ASSIGN_OR_RETURN(old_count, ReadU64(stored, "js-groups count"));
+    }
+    std::string outputs;
+    if (counted && old_count >= js.flat_group_limit) {
+      ROOKERY_ASSIGN_OR_RETURN(bool has_result, t.results->Get(result_key, &outputs));
+      // "[...]" with at least one output (a failed or empty reduce leaves none to build on).
+      if (has_result && outputs.size() > 2 && outputs.front() == '[' && outputs.back() == ']') {
+        values.append(outputs, 1, outputs.size() - 2);
+        for (const std::string& entry : change.added) values.append(",").append(entry);
+        count = old_count + change.added.size();
+        additive = true;
+      }
+    }
+  }
+  if (!additive) {
+    Status failed;
+    ROOKERY_RETURN_IF_ERROR(storage::ForEachWithPrefix(
+        txn.pages(), t.map->stats(), prefix, [&](std::string_view key, std::string_view value) {
+          uint32_t n = 0;
+          if (value.size() >= 4) std::memcpy(&n, value.data(), 4);
+          if (value.size() < 4 || value.size() - 4 < n) {
+            failed =
+                Status::Corruption("index js-map entry '" + std::string(key) + "' is truncated");
+            return false;
+          }
+          if (value.substr(4, n) != key_text) return true;  // another group, same hash
+          if (count++ != 0) values.push_back(',');
+          values.append(value.substr(4 + n));
+          return true;
+        }));
+    ROOKERY_RETURN_IF_ERROR(failed);
+  }
+  values.push_back(']');
+  if (count == 0) {
+    ROOKERY_RETURN_IF_ERROR(t.groups->Delete(result_key).status());
+    return t.results->Delete(result_key).status();
+  }
+  ROOKERY_RETURN_IF_ERROR(t.groups->Put(result_key, U64(count)));
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.reduce_attempts;
   }
-  auto reduced = js.program->RunReduce(values);
+  auto reduced = js.program->RunReduceText(values);
   if (!reduced.ok()) {
     if (!IsUserCodeError(reduced.status())) return reduced.status();
     RecordError(key_text, "Reduce", reduced.status());

@@ -226,8 +226,16 @@ TEST_F(JsIndexTest, RedefiningRebuildsAndSameDefinitionKeepsTheIndex) {
 }
 
 // Random puts, updates and deletes in batches; after each batch the incrementally maintained
-// index equals a from-scratch rebuild (a new index with the same definition).
-TEST_F(JsIndexTest, RandomizedIncrementalEqualsRebuild) {
+// index equals a from-scratch rebuild (a new index with the same definition). Run with the
+// default flat-group limit (groups here stay small: always reduced flat) and with a limit of 2,
+// where most groups are large and every batch that only adds to them re-reduces additively.
+class JsIncrementalTest : public JsIndexTest, public ::testing::WithParamInterface<size_t> {};
+
+INSTANTIATE_TEST_SUITE_P(FlatGroupLimit, JsIncrementalTest, ::testing::Values(64, 2));
+
+TEST_P(JsIncrementalTest, RandomizedIncrementalEqualsRebuild) {
+  options_.flat_group_limit = GetParam();
+  Open();
   const uint64_t seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
@@ -237,10 +245,14 @@ TEST_F(JsIndexTest, RandomizedIncrementalEqualsRebuild) {
       "l.Qty })))"};
   auto live = MustDefine(Definition("Live", maps, kCountByCompany));
   ASSERT_NE(live, nullptr);
-  for (int round = 0; round < 6; ++round) {
+  for (int round = 0; round < 8; ++round) {
+    // Some rounds only add documents (the additive path for large groups), others mix in
+    // updates and deletes.
+    const bool adds_only = round % 2 == 1;
     for (int op = 0; op < 40; ++op) {
-      const std::string id = "orders/" + std::to_string(rng() % 60);
-      if (rng() % 4 == 0) {
+      const std::string id = "orders/" + std::to_string(adds_only ? 1000 + round * 40 + op
+                                                                  : static_cast<int>(rng() % 60));
+      if (!adds_only && rng() % 4 == 0) {
         Delete(id);
         continue;
       }
@@ -262,6 +274,32 @@ TEST_F(JsIndexTest, RandomizedIncrementalEqualsRebuild) {
     rebuilt.reset();
     ASSERT_TRUE(manager_->Delete(name).ok());
   }
+}
+
+// A large group that only gains entries is reduced from its stored output and the new entries:
+// a reduce that is not re-reducible (g.values.length) shows it. Small groups are reduced flat.
+TEST_F(JsIndexTest, LargeGroupsReReduceAdditively) {
+  options_.flat_group_limit = 3;
+  Open();
+  const char* reduce = "groupBy(x => x.C).aggregate(g => ({ C: g.key, N: g.values.length }))";
+  auto index = MustDefine(Definition("N", {"map('Orders', o => ({ C: o.C }))"}, reduce));
+  ASSERT_NE(index, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    Put("orders/" + std::to_string(i), R"({"C":"a","@metadata":{"@collection":"Orders"}})");
+  }
+  Put("orders/9", R"({"C":"b","@metadata":{"@collection":"Orders"}})");
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index), (Lines{R"({"C":"a","N":3})", R"({"C":"b","N":1})"}));
+  // "a" has 3 entries (the limit): reduce([its output, the new entry]) has 2 values. "b" has 1:
+  // flat, 2 values.
+  Put("orders/3", R"({"C":"a","@metadata":{"@collection":"Orders"}})");
+  Put("orders/10", R"({"C":"b","@metadata":{"@collection":"Orders"}})");
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index), (Lines{R"({"C":"a","N":2})", R"({"C":"b","N":2})"}));
+  // A removal re-reduces flat from every entry.
+  Delete("orders/0");
+  WaitNonStale(*index);
+  EXPECT_EQ(Contents(*index), (Lines{R"({"C":"a","N":3})", R"({"C":"b","N":2})"}));
 }
 
 }  // namespace

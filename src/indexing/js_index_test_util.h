@@ -52,7 +52,7 @@ class JsIndexTest : public ::testing::Test {
     auto db = documents::Database::Open(*env_, "/db");
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(db).value();
-    auto m = IndexManager::Open(*env_, "/db", *db_);
+    auto m = IndexManager::Open(*env_, "/db", *db_, options_);
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     manager_ = std::move(m).value();
   }
@@ -104,6 +104,7 @@ class JsIndexTest : public ::testing::Test {
     return out;
   }
 
+  IndexingOptions options_;
   std::unique_ptr<platform::Env> env_;
   std::unique_ptr<documents::Database> db_;
   std::unique_ptr<IndexManager> manager_;

@@ -90,6 +90,37 @@ const char* const kPrelude = R"JS(
       for (let i = 0; i < fns.length; i++) collect(fns[i](doc), out);
       return out;
     },
+    // runMap and runKey for many documents (fnsOf[d]: the map functions of document d). Returns
+    // one string: per document, joined by '\x02', '\x03' when it threw (the caller runs it
+    // again alone, for the error) or its entries as 'entry\x01key\x01' pairs (key '' without
+    // a reduce). JSON text never holds raw control characters: the separators are unambiguous.
+    runMapBatch(fnsOf, texts, ids) {
+      const keyFn = definition.reduce === null ? null : definition.reduce.key;
+      const out = [];
+      const entries = [];
+      for (let d = 0; d < texts.length; d++) {
+        try {
+          const fns = fnsOf[d];
+          const doc = tag(parse(texts[d]), ids[d]);
+          entries.length = 0;
+          for (let i = 0; i < fns.length; i++) collect(fns[i](doc), entries);
+          let part = '';
+          for (let i = 0; i < entries.length; i++) {
+            const text = stringify(entries[i]);
+            let key = '';
+            if (keyFn !== null) {
+              const k = keyFn(parse(text));
+              key = k === undefined ? 'null' : stringify(k);
+            }
+            part += text + '\x01' + key + '\x01';
+          }
+          out.push(part);
+        } catch (e) {
+          out.push('\x03');
+        }
+      }
+      return out.join('\x02');
+    },
     runKey(text) {
       const key = definition.reduce.key(parse(text));
       return key === undefined ? 'null' : stringify(key);

@@ -85,6 +85,16 @@ struct MapOutput {
   std::vector<LoadedReference> references;
 };
 
+// One document's map output from RunMapBatch: what RunMap and ReduceKey give, as JSON text.
+struct MappedDocument {
+  // The document's error in user code (as RunMap or ReduceKey report it; kInvalidArgument,
+  // kTimeout or kNoSpace); entries and keys are empty then.
+  Status status;
+  std::vector<std::string> entries;  // each map entry as JSON text (an object)
+  // has_reduce(): keys[i] = json::Serialize(ReduceKey(entry i)), the reduce key text.
+  std::vector<std::string> keys;
+};
+
 // The source of an index definition, as RavenDB's IndexDefinition holds it.
 struct IndexScript {
   std::vector<std::string> maps;  // each calls map('Collection', fn) one or more times
@@ -113,10 +123,22 @@ class IndexProgram {
   // one group. Requires has_reduce().
   virtual Result<json::Value> ReduceKey(const json::Value& entry) = 0;
 
+  // RunMap (without load(): it returns null and records nothing) and, with a reduce, ReduceKey of
+  // every entry, for many documents in few calls into the engine: the per-call costs (entering
+  // the engine, converting results) are shared by the documents of a call. One result per input,
+  // in order. A document that fails alone is reported in its MappedDocument with the Status
+  // RunMap/ReduceKey would give; documents of a call that hit a limit (time, heap) are run again
+  // one by one, so limits apply per document as with RunMap. An error is returned only when the
+  // engine itself fails. Callers whose maps call load() use RunMap.
+  virtual Result<std::vector<MappedDocument>> RunMapBatch(const std::vector<MapInput>& inputs) = 0;
+
   // Reduces one group: the aggregate function called with { key, values }, where key is
   // ReduceKey(values[0]). Returns one result per group (RavenDB's aggregate returns an object; an
   // array is accepted as several results). Requires has_reduce() and a non-empty `values`.
   virtual Result<std::vector<json::Value>> RunReduce(const std::vector<json::Value>& values) = 0;
+  // RunReduce with the values given as the text of a JSON array of objects (map entries as the
+  // index stores them, joined), sparing a parse and a serialization per value.
+  virtual Result<std::vector<json::Value>> RunReduceText(std::string_view values_array) = 0;
 };
 
 class Runtime {

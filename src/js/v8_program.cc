@@ -1,12 +1,32 @@
 #include "js/v8_program.h"
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
+#include "js/projection.h"
 #include "js/v8_convert.h"
 #include "json/text.h"
 
 namespace rookery::js::internal {
 namespace {
+
+// ToV8String, without UTF-8 decoding for ASCII text (documents mostly are).
+v8::MaybeLocal<v8::String> ToV8Text(v8::Isolate* isolate, std::string_view text) {
+  // Eight bytes at a time: any byte with its high bit set makes the text non-ASCII.
+  uint64_t high = 0;
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    high |= word;
+  }
+  for (; i < text.size(); ++i) high |= static_cast<unsigned char>(text[i]);
+  if ((high & 0x8080808080808080ULL) != 0) return ToV8String(isolate, text);
+  if (text.size() > static_cast<size_t>(v8::String::kMaxLength)) return {};
+  return v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(text.data()),
+                                    v8::NewStringType::kNormal, static_cast<int>(text.size()));
+}
 
 v8::Local<v8::String> Literal(v8::Isolate* isolate, const char* text) {
   return v8::String::NewFromUtf8(isolate, text).ToLocalChecked();
@@ -31,7 +51,8 @@ Status V8IndexProgram::Init(const IndexScript& script) {
 
   ROOKERY_ASSIGN_OR_RETURN(v8::Local<v8::Value> entries,
                            RunSource(runtime_, context, kPrelude, "rookery-prelude"));
-  const char* const names[kEntryPoints] = {"tag", "runMap", "runMapObject", "runKey", "runReduce"};
+  const char* const names[kEntryPoints] = {"tag",    "runMap",    "runMapObject",
+                                           "runKey", "runReduce", "runMapBatch"};
   for (int i = 0; i < kEntryPoints; ++i) {
     entry_points_[i].Reset(isolate, entries.As<v8::Object>()
                                         ->Get(context, Literal(isolate, names[i]))
@@ -83,6 +104,20 @@ Status V8IndexProgram::Init(const IndexScript& script) {
     v8::Local<v8::Array> fns = target->fns.Get(isolate);
     if (fns->Set(context, fns->Length(), fn).IsNothing()) {
       return Status::Internal("could not register a map function");
+    }
+    v8::Local<v8::String> source;
+    std::optional<std::vector<std::string>> reads;
+    if (fn->IsFunction() &&
+        fn.As<v8::Function>()->FunctionProtoToString(context).ToLocal(&source)) {
+      reads = ReadProperties(ToUtf8(isolate, source));
+    }
+    if (!reads || !target->reads) {
+      target->reads.reset();
+    } else {
+      for (std::string& name : *reads) {
+        auto& all = *target->reads;
+        if (std::find(all.begin(), all.end(), name) == all.end()) all.push_back(std::move(name));
+      }
     }
   }
 
@@ -240,26 +275,155 @@ Result<json::Value> V8IndexProgram::ReduceKey(const json::Value& entry) {
 }
 
 Result<std::vector<json::Value>> V8IndexProgram::RunReduce(const std::vector<json::Value>& values) {
-  if (!has_reduce_) return Status::InvalidArgument("the index has no reduce");
   if (values.empty()) return Status::InvalidArgument("reduce needs at least one value");
-  v8::Isolate* isolate = runtime_->isolate();
-  CallScope call(runtime_);
-  v8::Local<v8::Context> context = context_.Get(isolate);
-  v8::Context::Scope context_scope(context);
   std::string text = "[";
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) text += ',';
     json::SerializeTo(values[i], &text);
   }
   text += ']';
+  return RunReduceText(text);
+}
+
+Result<std::vector<json::Value>> V8IndexProgram::RunReduceText(std::string_view values_array) {
+  if (!has_reduce_) return Status::InvalidArgument("the index has no reduce");
+  if (values_array.size() < 3) return Status::InvalidArgument("reduce needs at least one value");
+  v8::Isolate* isolate = runtime_->isolate();
+  CallScope call(runtime_);
+  v8::Local<v8::Context> context = context_.Get(isolate);
+  v8::Context::Scope context_scope(context);
   v8::Local<v8::Value> argv[1];
-  if (!ToV8String(isolate, text).ToLocal(&argv[0])) {
+  if (!ToV8Text(isolate, values_array).ToLocal(&argv[0])) {
     return Status::InvalidArgument("a reduce group is too large");
   }
   ROOKERY_ASSIGN_OR_RETURN(std::string json, CallText(Entry(kRunReduce), 1, argv, "reduce"));
   ROOKERY_ASSIGN_OR_RETURN(json::Value results, json::Parse(json));
   NormalizeNumbers(&results);
   return std::move(results.items());
+}
+
+namespace {
+
+// Documents per call of runMapBatch: large enough to share the cost of a call, small enough that
+// one failing call (a limit) re-runs few documents alone.
+constexpr size_t kMapBatch = 256;
+
+// The reduce key text as ReduceKey + json::Serialize give it, from JavaScript's JSON text. Plain
+// strings are the same text in both; anything else is parsed and normalized.
+Result<std::string> KeyText(std::string_view js_text) {
+  bool plain = js_text.size() >= 2 && js_text.front() == '"' && js_text.back() == '"';
+  for (size_t i = 1; plain && i + 1 < js_text.size(); ++i) {
+    const char c = js_text[i];
+    plain = c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+  }
+  if (plain) return std::string(js_text);
+  ROOKERY_ASSIGN_OR_RETURN(json::Value key, json::Parse(js_text));
+  NormalizeNumbers(&key);
+  return json::Serialize(key);
+}
+
+}  // namespace
+
+MappedDocument V8IndexProgram::MapOne(const MapInput& input) {
+  MappedDocument out;
+  auto mapped = RunMap(input, nullptr);
+  if (!mapped.ok()) {
+    out.status = mapped.status();
+    return out;
+  }
+  for (const json::Value& entry : mapped->entries) {
+    if (has_reduce_) {
+      auto key = ReduceKey(entry);
+      if (!key.ok()) {
+        out.status = key.status();
+        out.entries.clear();
+        out.keys.clear();
+        return out;
+      }
+      out.keys.push_back(json::Serialize(*key));
+    }
+    out.entries.push_back(json::Serialize(entry));
+  }
+  return out;
+}
+
+Result<bool> V8IndexProgram::MapChunk(const std::vector<MapInput>& inputs,
+                                      const std::vector<size_t>& which,
+                                      std::vector<MappedDocument>* out) {
+  v8::Isolate* isolate = runtime_->isolate();
+  CallScope call(runtime_);
+  v8::Local<v8::Context> context = context_.Get(isolate);
+  v8::Context::Scope context_scope(context);
+  const int n = static_cast<int>(which.size());
+  v8::Local<v8::Array> fns = v8::Array::New(isolate, n);
+  v8::Local<v8::Array> texts = v8::Array::New(isolate, n);
+  v8::Local<v8::Array> ids = v8::Array::New(isolate, n);
+  for (int i = 0; i < n; ++i) {
+    const MapInput& input = inputs[which[i]];
+    const CollectionMaps* maps = Find(input.collection);
+    std::optional<std::string> projected;
+    if (maps->reads) projected = Project(input.json, *maps->reads);
+    v8::Local<v8::String> text;
+    v8::Local<v8::String> id;
+    if (!ToV8Text(isolate, projected ? *projected : input.json).ToLocal(&text) ||
+        !ToV8String(isolate, input.id).ToLocal(&id)) {
+      return false;  // too large: mapped alone, which reports it
+    }
+    if (fns->Set(context, i, maps->fns.Get(isolate)).IsNothing() ||
+        texts->Set(context, i, text).IsNothing() || ids->Set(context, i, id).IsNothing()) {
+      return Status::Internal("could not pass documents to JavaScript");
+    }
+  }
+  v8::Local<v8::Value> argv[] = {fns, texts, ids};
+  Result<std::string> result = CallText(Entry(kRunMapBatch), 3, argv, "map");
+  if (!result.ok()) return false;  // a limit or an engine failure: each document alone
+  std::string_view rest = *result;
+  for (int i = 0; i < n; ++i) {
+    const size_t end = std::min(rest.find('\x02'), rest.size());
+    std::string_view part = rest.substr(0, end);
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+    MappedDocument& doc = (*out)[which[i]];
+    bool failed = part == "\x03";
+    while (!failed && !part.empty()) {
+      const size_t a = part.find('\x01');
+      const size_t b = a == std::string_view::npos ? a : part.find('\x01', a + 1);
+      if (b == std::string_view::npos) return Status::Internal("malformed runMapBatch result");
+      doc.entries.emplace_back(part.substr(0, a));
+      if (has_reduce_) {
+        auto key = KeyText(part.substr(a + 1, b - a - 1));
+        if (!key.ok()) {
+          failed = true;
+          break;
+        }
+        doc.keys.push_back(std::move(key).value());
+      }
+      part.remove_prefix(b + 1);
+    }
+    if (failed) doc = MapOne(inputs[which[i]]);  // the document's own error, with its position
+  }
+  return true;
+}
+
+Result<std::vector<MappedDocument>> V8IndexProgram::RunMapBatch(
+    const std::vector<MapInput>& inputs) {
+  std::vector<MappedDocument> out(inputs.size());
+  std::vector<size_t> chunk;
+  auto flush = [&]() -> Status {
+    if (chunk.empty()) return Status::Ok();
+    ROOKERY_ASSIGN_OR_RETURN(bool done, MapChunk(inputs, chunk, &out));
+    if (!done) {
+      for (size_t i : chunk) out[i] = MapOne(inputs[i]);
+    }
+    chunk.clear();
+    return Status::Ok();
+  };
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (Find(inputs[i].collection) == nullptr) continue;  // no map: no entries
+    chunk.push_back(i);
+    if (chunk.size() == kMapBatch) ROOKERY_RETURN_IF_ERROR(flush());
+  }
+  ROOKERY_RETURN_IF_ERROR(flush());
+  return out;
 }
 
 Result<std::unique_ptr<IndexProgram>> CompileProgram(V8Runtime* runtime,

@@ -3,6 +3,7 @@
 
 #include <v8.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ class V8IndexProgram final : public IndexProgram {
   Result<MapOutput> RunMap(const MapInput& input, DocumentSource* source) override;
   Result<json::Value> ReduceKey(const json::Value& entry) override;
   Result<std::vector<json::Value>> RunReduce(const std::vector<json::Value>& values) override;
+  Result<std::vector<json::Value>> RunReduceText(std::string_view values_array) override;
+  Result<std::vector<MappedDocument>> RunMapBatch(const std::vector<MapInput>& inputs) override;
 
   // RunMap through the object bridge (v8_convert.h): the document is built as V8 objects from
   // `doc` and the results walked from C++. For measurements and tests; no load() tracking.
@@ -33,17 +36,27 @@ class V8IndexProgram final : public IndexProgram {
     std::string name;
     std::string what;  // "map of 'Posts'", for error messages
     v8::Global<v8::Array> fns;
+    // The top-level members the maps read (projection.h), when every map shows them; RunMapBatch
+    // then hands them only those.
+    std::optional<std::vector<std::string>> reads = std::vector<std::string>();
   };
 
   static void Load(const v8::FunctionCallbackInfo<v8::Value>& info);
   const CollectionMaps* Find(std::string_view collection) const;
-  enum EntryPoint { kTag, kRunMap, kRunMapObject, kRunKey, kRunReduce, kEntryPoints };
+  enum EntryPoint { kTag, kRunMap, kRunMapObject, kRunKey, kRunReduce, kRunMapBatch, kEntryPoints };
   v8::Local<v8::Function> Entry(EntryPoint which) {
     return entry_points_[which].Get(runtime_->isolate());
   }
   // Calls an entry point with JSON text arguments and parses its JSON text result ("" = none).
   Result<std::string> CallText(v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
                                std::string_view what);
+
+  // One document through RunMap and ReduceKey (RunMapBatch's fallback).
+  MappedDocument MapOne(const MapInput& input);
+  // One call of runMapBatch over inputs[begin, end) (documents with maps only); false when the
+  // call as a whole failed (a limit), leaving `out` untouched.
+  Result<bool> MapChunk(const std::vector<MapInput>& inputs, const std::vector<size_t>& which,
+                        std::vector<MappedDocument>* out);
 
   V8Runtime* runtime_;
   v8::Global<v8::Context> context_;
