@@ -53,6 +53,43 @@ TEST_F(DatabaseTest, ChangesMergeDocumentsAndTombstonesInEtagOrder) {
   EXPECT_EQ(db_->LastEtag(), 5u);
 }
 
+// ReadChangesInto reuses one batch: every read gives exactly what ReadChanges gives, whatever
+// the batch held before (longer or shorter, documents where tombstones now are and back).
+TEST_F(DatabaseTest, ReadChangesIntoAReusedBatchEqualsReadChanges) {
+  for (int i = 0; i < 20; ++i) {
+    const std::string collection = i % 3 == 0 ? "Orders" : "Users";
+    PutOne("users/" + std::to_string(i), "{\"N\":\"" + std::string(i * 50, 'x') +
+                                             "\",\"@metadata\":{\"@collection\":\"" + collection +
+                                             "\"}}");
+  }
+  Run({Del("users/3")});
+  Run({Del("users/7")});
+  ChangeBatch reused;
+  const struct {
+    uint64_t after;
+    const char* collection;
+    size_t limit;
+  } reads[] = {{0, "", 100},       {5, "Users", 3}, {0, "", 2},      {2, "", 100},
+               {0, "Orders", 100}, {21, "", 100},   {0, "Users", 0}, {0, "", 100}};
+  for (const auto& r : reads) {
+    auto fresh = db_->ReadChanges(r.after, r.collection, r.limit);
+    ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+    ASSERT_TRUE(db_->ReadChangesInto(r.after, r.collection, r.limit, &reused).ok());
+    ASSERT_EQ(reused.changes.size(), fresh->changes.size()) << r.after << " " << r.collection;
+    for (size_t i = 0; i < reused.changes.size(); ++i) {
+      const Change& a = reused.changes[i];
+      const Change& b = fresh->changes[i];
+      EXPECT_EQ(a.etag, b.etag);
+      EXPECT_EQ(a.deleted, b.deleted);
+      EXPECT_EQ(a.id, b.id);
+      EXPECT_EQ(a.collection, b.collection);
+      EXPECT_EQ(a.json, b.json);
+    }
+    EXPECT_EQ(reused.covered_etag, fresh->covered_etag);
+    EXPECT_EQ(reused.last_etag, fresh->last_etag);
+  }
+}
+
 TEST_F(DatabaseTest, RecreatingInAnotherCollectionKeepsTheOldCollectionsTombstone) {
   PutOne("users/4", R"({"@metadata":{"@collection":"Users"}})");  // 1
   Run({Del("users/4")});                                          // 2

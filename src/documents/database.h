@@ -177,6 +177,9 @@ struct ChangeBatch {
   // collections skipped). Equals the snapshot's last etag when the reader has caught up.
   uint64_t covered_etag = 0;
   uint64_t last_etag = 0;  // the snapshot's last etag
+  // Not part of the batch: Change objects ReadChangesInto keeps for its next read into this
+  // batch (a shorter batch would otherwise free their memory and a longer one allocate it again).
+  std::vector<Change> recycled;
 };
 
 class Database {
@@ -225,6 +228,12 @@ class Database {
   // until covered_etag == last_etag. A document written twice appears once, at its latest etag.
   virtual Result<ChangeBatch> ReadChanges(uint64_t after_etag, std::string_view collection,
                                           size_t limit) = 0;
+  // ReadChanges into `*batch`, reusing its storage: its changes' strings are overwritten in place
+  // (kept capacity), so a caller that reads batch after batch into the same few ChangeBatch
+  // objects allocates (and page-faults) their memory once instead of per batch. On error *batch
+  // holds an unspecified set of changes.
+  virtual Status ReadChangesInto(uint64_t after_etag, std::string_view collection, size_t limit,
+                                 ChangeBatch* batch) = 0;
 
   // ---- Revisions (revisions.h, docs/design/revisions.md) ----
   // Stores the configuration (durably, through the merger); writes committed after it follow it.

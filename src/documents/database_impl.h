@@ -192,6 +192,8 @@ class DatabaseImpl final : public Database {
   Result<DatabaseStats> Stats() override;
   Result<ChangeBatch> ReadChanges(uint64_t after_etag, std::string_view collection,
                                   size_t limit) override;
+  Status ReadChangesInto(uint64_t after_etag, std::string_view collection, size_t limit,
+                         ChangeBatch* batch) override;
   uint64_t LastEtag() const override { return notifier_.last_etag(); }
   void SetWriteObserver(std::function<void(uint64_t)> observer) override {
     notifier_.SetObserver(std::move(observer));

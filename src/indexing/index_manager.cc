@@ -301,7 +301,8 @@ void IndexManager::NoteFailure(const Index& index, const Status& s) {
   errors_[documents::Lower(index.name())] = s.ToString();
 }
 
-bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& js) {
+bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& js,
+                                 BatchBuffers& buffers) {
   // An errored index is not indexed (it may have become errored earlier in this round).
   if (index->covered_etag() >= database_.LastEtag() || !index->errored().empty()) return false;
   JsBatchContext context;
@@ -320,9 +321,11 @@ bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& 
   }
   const std::string collection = CollectionFilter(*index);
   size_t limit = kFirstBatch;
-  Result<documents::ChangeBatch> batch =
-      database_.ReadChanges(index->covered_etag(), collection, limit);
-  Status s = batch.status();
+  // Two batches in turn: one applied while the next is read into the other, reusing its memory
+  // (documents::Database::ReadChangesInto).
+  documents::ChangeBatch* batch = &buffers[0];
+  documents::ChangeBatch* spare = &buffers[1];
+  Status s = database_.ReadChangesInto(index->covered_etag(), collection, limit, batch);
   for (int turn = 1; s.ok(); ++turn) {
     // The next batch is read on another thread while this one is applied (mostly a wait for its
     // durable commit); it starts where this batch ends, so it does not depend on the commit.
@@ -332,16 +335,18 @@ bool IndexManager::IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& 
       more = !stop_ && !stopped_;
     }
     limit = NextBatchLimit(*batch, limit);
-    std::future<Result<documents::ChangeBatch>> next;
+    // The future's destructor waits for the read, so `spare` is never written after this loop.
+    std::future<Status> next;
     if (more) {
-      next = std::async(std::launch::async, [this, from = batch->covered_etag, &collection, limit] {
-        return database_.ReadChanges(from, collection, limit);
-      });
+      next = std::async(std::launch::async,
+                        [this, from = batch->covered_etag, &collection, limit, spare] {
+                          return database_.ReadChangesInto(from, collection, limit, spare);
+                        });
     }
     s = index->Apply(*batch, &context);
     if (!s.ok() || !more || !index->errored().empty()) break;
-    batch = next.get();
-    s = batch.status();
+    s = next.get();
+    std::swap(batch, spare);
   }
   if (!s.ok()) {
     NoteFailure(*index, s);
@@ -376,6 +381,7 @@ void IndexManager::RetireReplaced() {
 
 void IndexManager::Run() {
   JsWorker js;
+  BatchBuffers buffers;
   while (true) {
     std::vector<std::shared_ptr<Index>> work;
     {
@@ -400,10 +406,11 @@ void IndexManager::Run() {
           if (stop_) return;
           if (stopped_) break;
         }
-        if (IndexOneBatch(index, js)) progress = true;
+        if (IndexOneBatch(index, js, buffers)) progress = true;
       }
     }
     work.clear();
+    buffers = BatchBuffers();  // every index is current: the batches' memory is not kept idle
     // Programs of deleted indexes (the worker holds no index between rounds).
     std::erase_if(js.programs, [](const auto& p) { return p.second.index.expired(); });
     RetireReplaced();

@@ -25,6 +25,7 @@
 // holder lets go.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -110,9 +111,12 @@ class IndexManager {
                IndexingOptions options);
   Status LoadExisting();
   void Run();
+  // The worker's two change batches, reused from batch to batch while it indexes (their
+  // documents' memory is allocated once, not per batch: ~18 MB of 1 KiB documents per batch).
+  using BatchBuffers = std::array<documents::ChangeBatch, 2>;
   // A few batches for one index (each read while the previous one commits); true if it did
   // some work.
-  bool IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& js);
+  bool IndexOneBatch(const std::shared_ptr<Index>& index, JsWorker& js, BatchBuffers& buffers);
   Result<std::shared_ptr<Index>> CreateStatic(IndexDefinition definition);
   // kInvalidArgument when the definition's output collection is one it maps or one another
   // index already writes.

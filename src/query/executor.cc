@@ -48,6 +48,13 @@ Result<std::optional<uint64_t>> ResolveCount(const std::optional<ValueRef>& ref,
                                  json::Serialize(*v));
 }
 
+// Whether an ordered range page of `limit` results after `offset` stays within the quick bound.
+bool QuickPage(std::optional<uint64_t> offset, std::optional<uint64_t> limit) {
+  return limit.has_value() &&
+         *limit <= QueryEngine::kQuickEntries -
+                       std::min<uint64_t>(offset.value_or(0), QueryEngine::kQuickEntries);
+}
+
 std::string CollectionFilter(const Query& q) {
   return q.source == Query::SourceKind::kAllDocs ? std::string() : q.source_name;
 }
@@ -129,9 +136,12 @@ QueryEngine::QueryEngine(platform::Env& env, documents::Database& database,
                          indexing::IndexManager& indexes)
     : env_(env), database_(database), indexes_(indexes) {}
 
-Result<QueryEngine::Plan> QueryEngine::MakePlan(const Query& q, const json::Value& parameters) {
+Result<QueryEngine::Plan> QueryEngine::MakePlan(const Query& q, const json::Value& parameters,
+                                                std::shared_ptr<indexing::Index> found) {
   Plan plan;
-  if (q.source == Query::SourceKind::kIndex) {
+  if (found != nullptr) {
+    plan.index = std::move(found);
+  } else if (q.source == Query::SourceKind::kIndex) {
     plan.index = indexes_.Find(q.source_name);
     if (plan.index == nullptr) {
       return Status::NotFound("Index '" + q.source_name + "' was not found");
@@ -279,7 +289,7 @@ Result<std::optional<uint64_t>> QueryEngine::OrderedRangePage(
 
 Status QueryEngine::Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const Query& q,
                             const json::Value& parameters, bool lower_ids_suffice,
-                            std::vector<Match>* matches) {
+                            std::vector<Match>* matches, Quick* quick) {
   if (plan.kind == Plan::Kind::kDirect) {
     ROOKERY_ASSIGN_OR_RETURN(auto docs, database_.GetMany(plan.direct_ids));
     std::set<std::string> seen;
@@ -409,7 +419,17 @@ Status QueryEngine::Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const
   // Map index: narrow through the term trees, then evaluate each candidate's entry. JavaScript
   // entries are plain objects (no term trees): every entry is a candidate.
   std::optional<std::set<std::string>> candidates;
-  if (q.where && !plan.js) {
+  if (quick != nullptr) {
+    bool within = false;
+    if (q.where && !plan.js) {
+      ROOKERY_ASSIGN_OR_RETURN(candidates, CandidatesUpTo(*q.where, *snapshot, index.definition(),
+                                                          parameters, kQuickEntries, &within));
+    }
+    if (!within) {
+      quick->too_big = true;
+      return Status::Ok();
+    }
+  } else if (q.where && !plan.js) {
     ROOKERY_ASSIGN_OR_RETURN(candidates,
                              Candidates(*q.where, *snapshot, index.definition(), parameters));
   }
@@ -469,11 +489,8 @@ Result<std::shared_ptr<const Query>> QueryEngine::Parse(const std::string& text)
   return parsed;
 }
 
-bool QueryEngine::AnswersQuickly(const QueryRequest& request) {
+bool QueryEngine::QuickCandidate(const QueryRequest& request, const Query& q, Quick* quick) {
   if (request.wait_for_non_stale) return false;
-  auto parsed = Parse(request.text);
-  if (!parsed.ok()) return false;
-  const Query& q = **parsed;
   const json::Value& parameters = request.parameters;
   // Group by reads every group, distinct every match; load clauses load more documents.
   if (q.operation != Query::Operation::kSelect || !q.group_by.empty() || q.distinct ||
@@ -484,23 +501,30 @@ bool QueryEngine::AnswersQuickly(const QueryRequest& request) {
     auto direct = DirectIds(q, parameters);  // a collection scan is not quick
     return direct.ok() && direct->has_value() && (*direct)->size() <= kQuickEntries;
   }
-  const std::shared_ptr<indexing::Index> index = q.source == Query::SourceKind::kIndex
-                                                     ? indexes_.Find(q.source_name)
-                                                     : indexes_.FindAuto(AutoIndexFor(q));
+  quick->index = q.source == Query::SourceKind::kIndex ? indexes_.Find(q.source_name)
+                                                       : indexes_.FindAuto(AutoIndexFor(q));
   // A caught-up index also keeps the staleness check to one comparison: behind, it reads changes
   // of other collections until it finds one of the index's.
-  if (index == nullptr || index->definition().type != indexing::IndexType::kAutoMap ||
-      q.where == nullptr || index->covered_etag() < database_.LastEtag()) {
-    return false;
-  }
+  const auto& index = quick->index;
+  return index != nullptr && index->definition().type == indexing::IndexType::kAutoMap &&
+         q.where != nullptr && index->covered_etag() >= database_.LastEtag();
+}
+
+bool QueryEngine::AnswersQuickly(const QueryRequest& request) {
+  auto parsed = Parse(request.text);
+  Quick quick;
+  if (!parsed.ok() || !QuickCandidate(request, **parsed, &quick)) return false;
+  if (quick.index == nullptr) return true;  // a direct lookup of a few ids
+  const Query& q = **parsed;
+  const json::Value& parameters = request.parameters;
+  const std::shared_ptr<indexing::Index>& index = quick.index;
   auto offset = ResolveCount(q.offset, parameters, "offset");
   auto limit = ResolveCount(q.limit, parameters, "limit");
   auto snapshot = index->Snapshot();
   if (!offset.ok() || !limit.ok() || !snapshot.ok()) return false;
   // An ordered range reads only its page's entries and counts the rest leaf by leaf.
   auto range = OrderedRangeFor(q, index->definition(), parameters);
-  if (range.ok() && range->has_value() && limit->has_value() &&
-      **limit <= kQuickEntries - std::min<uint64_t>(offset->value_or(0), kQuickEntries)) {
+  if (range.ok() && range->has_value() && QuickPage(*offset, *limit)) {
     auto irregular = (*snapshot)->IrregularEntries((*range)->path);
     if (irregular.ok() && irregular->has_value() && **irregular == 0) return true;
   }
@@ -509,7 +533,21 @@ bool QueryEngine::AnswersQuickly(const QueryRequest& request) {
   return within.ok() && *within;
 }
 
+Result<std::optional<QueryResult>> QueryEngine::RunIfQuick(const QueryRequest& request) {
+  using Out = std::optional<QueryResult>;
+  auto parsed = Parse(request.text);
+  Quick quick;
+  if (!parsed.ok() || !QuickCandidate(request, **parsed, &quick)) return Out();
+  auto result = RunImpl(request, &quick);
+  if (!result.ok() || quick.too_big) return Out();
+  return Out(std::move(result).value());
+}
+
 Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
+  return RunImpl(request, nullptr);
+}
+
+Result<QueryResult> QueryEngine::RunImpl(const QueryRequest& request, Quick* quick) {
   const uint64_t start = env_.MonotonicNanos();
   ROOKERY_ASSIGN_OR_RETURN(std::shared_ptr<const Query> parsed, Parse(request.text));
   const Query& q = *parsed;
@@ -522,7 +560,7 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   ROOKERY_ASSIGN_OR_RETURN(auto offset, ResolveCount(q.offset, parameters, "offset"));
   ROOKERY_ASSIGN_OR_RETURN(auto limit, ResolveCount(q.limit, parameters, "limit"));
   ROOKERY_RETURN_IF_ERROR(CheckParameters(q, parameters));
-  ROOKERY_ASSIGN_OR_RETURN(Plan plan, MakePlan(q, parameters));
+  ROOKERY_ASSIGN_OR_RETURN(Plan plan, MakePlan(q, parameters, quick ? quick->index : nullptr));
 
   QueryResult result;
   result.index_name = plan.index_name;
@@ -530,7 +568,8 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
   ROOKERY_ASSIGN_OR_RETURN(auto snapshot, OpenSnapshot(plan, request, &result.is_stale));
   // Set when an ordered range scan produced the page (`matches`) and counted the total.
   std::optional<uint64_t> ordered_total;
-  if (plan.kind == Plan::Kind::kMap && !plan.js) {
+  // A quick run takes an ordered page only when the page is small (the count costs a leaf walk).
+  if (plan.kind == Plan::Kind::kMap && !plan.js && (quick == nullptr || QuickPage(offset, limit))) {
     ROOKERY_ASSIGN_OR_RETURN(ordered_total, OrderedRangePage(plan, *snapshot, q, parameters,
                                                              offset.value_or(0), limit, &matches));
   }
@@ -538,7 +577,8 @@ Result<QueryResult> QueryEngine::Run(const QueryRequest& request) {
     // Whole documents in index order are loaded by lower id: nothing else of a match is used.
     const bool lower_ids_suffice = !q.has_select && q.order_by.empty() && !q.distinct;
     ROOKERY_RETURN_IF_ERROR(
-        Collect(plan, snapshot.get(), q, parameters, lower_ids_suffice, &matches));
+        Collect(plan, snapshot.get(), q, parameters, lower_ids_suffice, &matches, quick));
+    if (quick != nullptr && quick->too_big) return result;
   }
 
   // Order.

@@ -75,10 +75,27 @@ class QueryEngine {
   static constexpr size_t kQuickEntries = 256;
   bool AnswersQuickly(const QueryRequest& request);
 
+  // Run(request) when AnswersQuickly(request) would hold, nullopt otherwise, with the work done
+  // once: the quick check's term scan is the query's own (an I/O thread that decides and then
+  // runs would scan, open snapshots and look up the index twice). Any error gives nullopt too,
+  // and nothing is created or written: Run on a worker then reports the error.
+  Result<std::optional<QueryResult>> RunIfQuick(const QueryRequest& request);
+
  private:
   struct Match;
   struct Plan;
-  Result<Plan> MakePlan(const Query& query, const json::Value& parameters);
+  // A run limited to quick queries (RunIfQuick): the index found without creating one, and
+  // whether the query turned out to need more than kQuickEntries entries (it then stops).
+  struct Quick {
+    std::shared_ptr<indexing::Index> index;  // nullptr: a direct lookup by id
+    bool too_big = false;
+  };
+  // The checks of AnswersQuickly that need no index snapshot; sets quick->index.
+  bool QuickCandidate(const QueryRequest& request, const Query& query, Quick* quick);
+  // Run; with `quick`, stops early (quick->too_big) instead of reading more than kQuickEntries.
+  Result<QueryResult> RunImpl(const QueryRequest& request, Quick* quick);
+  Result<Plan> MakePlan(const Query& query, const json::Value& parameters,
+                        std::shared_ptr<indexing::Index> found = nullptr);
   // Index plans: waits when asked, takes the snapshot the query reads and says whether it is
   // stale. Other plans: nullptr.
   Result<std::unique_ptr<indexing::IndexSnapshot>> OpenSnapshot(Plan& plan,
@@ -86,9 +103,11 @@ class QueryEngine {
                                                                 bool* is_stale);
   // `lower_ids_suffice`: the caller needs of a map match only its lower id (whole documents, no
   // order by), so exact candidates (CandidatesAreMatches) are taken without reading entries.
+  // With `quick`, a map query whose candidates exceed kQuickEntries (or cannot be narrowed)
+  // collects nothing and sets quick->too_big.
   Status Collect(Plan& plan, indexing::IndexSnapshot* snapshot, const Query& query,
-                 const json::Value& parameters, bool lower_ids_suffice,
-                 std::vector<Match>* matches);
+                 const json::Value& parameters, bool lower_ids_suffice, std::vector<Match>* matches,
+                 Quick* quick = nullptr);
   // An ordered range (planner.h OrderedRangeFor) answered by one term-tree scan: the page's
   // matches, in order, and the total; nullopt when the query or the index does not allow it
   // (then the caller collects and sorts every match).

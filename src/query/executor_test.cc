@@ -186,7 +186,23 @@ TEST_F(ExecutorTest, AnswersQuicklyOnlyBoundedQueriesOnExistingIndexes) {
     request.text = rql;
     request.parameters = J(parameters);
     request.wait_for_non_stale = wait;
-    return engine_->AnswersQuickly(request);
+    const bool answers = engine_->AnswersQuickly(request);
+    // RunIfQuick runs exactly the queries AnswersQuickly accepts, with Run's results.
+    auto ran = engine_->RunIfQuick(request);
+    EXPECT_TRUE(ran.ok()) << rql;
+    if (ran.ok()) {
+      EXPECT_EQ(ran->has_value(), answers) << rql << " " << parameters;
+      if (ran->has_value()) {
+        auto full = engine_->Run(request);
+        EXPECT_TRUE(full.ok()) << rql;
+        if (full.ok()) {
+          EXPECT_EQ((*ran)->results, full->results) << rql << " " << parameters;
+          EXPECT_EQ((*ran)->total_results, full->total_results) << rql << " " << parameters;
+          EXPECT_EQ((*ran)->index_name, full->index_name) << rql;
+        }
+      }
+    }
+    return answers;
   };
   const std::string eq = "from Items where Category = $c";
   const std::string range =

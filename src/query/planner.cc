@@ -364,12 +364,24 @@ Result<bool> CandidatesAreMatches(const Expr& expr, const indexing::IndexDefinit
   return v->is_string() && !NumberText(v->as_string());
 }
 
+Result<std::optional<std::set<std::string>>> CandidatesUpTo(
+    const Expr& expr, indexing::IndexSnapshot& snapshot,
+    const indexing::IndexDefinition& definition, const json::Value& parameters,
+    size_t max_candidates, bool* within) {
+  Narrower n(snapshot, definition, parameters, max_candidates);
+  ROOKERY_ASSIGN_OR_RETURN(MaybeIds ids, n.Of(expr));
+  *within = ids.has_value() && !n.over_limit() && ids->size() <= max_candidates;
+  if (!*within) ids.reset();
+  return ids;
+}
+
 Result<bool> CandidatesWithin(const Expr& expr, indexing::IndexSnapshot& snapshot,
                               const indexing::IndexDefinition& definition,
                               const json::Value& parameters, size_t max_candidates) {
-  Narrower n(snapshot, definition, parameters, max_candidates);
-  ROOKERY_ASSIGN_OR_RETURN(MaybeIds ids, n.Of(expr));
-  return ids.has_value() && !n.over_limit() && ids->size() <= max_candidates;
+  bool within = false;
+  ROOKERY_RETURN_IF_ERROR(
+      CandidatesUpTo(expr, snapshot, definition, parameters, max_candidates, &within).status());
+  return within;
 }
 
 }  // namespace rookery::query

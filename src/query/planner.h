@@ -40,8 +40,15 @@ Result<std::optional<std::set<std::string>>> Candidates(const Expr& expr,
 Result<bool> CandidatesAreMatches(const Expr& expr, const indexing::IndexDefinition& definition,
                                   const json::Value& parameters);
 
-// Whether Candidates narrows `expr` to at most `max_candidates` entries. Reads at most about
-// max_candidates + 1 term keys per term scan, so it is cheap whatever the index holds.
+// Candidates, reading at most about max_candidates + 1 term keys per term scan: nullopt when
+// the clause cannot be narrowed or narrows to more than `max_candidates` entries (*within is then
+// false), so it is cheap whatever the index holds.
+Result<std::optional<std::set<std::string>>> CandidatesUpTo(
+    const Expr& expr, indexing::IndexSnapshot& snapshot,
+    const indexing::IndexDefinition& definition, const json::Value& parameters,
+    size_t max_candidates, bool* within);
+
+// Whether Candidates narrows `expr` to at most `max_candidates` entries (CandidatesUpTo).
 Result<bool> CandidatesWithin(const Expr& expr, indexing::IndexSnapshot& snapshot,
                               const indexing::IndexDefinition& definition,
                               const json::Value& parameters, size_t max_candidates);

@@ -56,8 +56,10 @@ inline void AddAllRoutes(Router& router, ServerContext& context) {
 // Whether a request is a query (GET or POST /databases/{db}/queries) that can be answered on the
 // I/O thread that read it (HttpServerOptions::handle_inline): its database is open, it does not
 // wait for non-stale results, and the query engine says it is quick
-// (query::QueryEngine::AnswersQuickly). Anything else, malformed requests included, goes to the
-// worker pool, which answers it as before.
+// (query::QueryEngine::RunIfQuick). Such a query is run here, once: the query route's handler,
+// which HttpServer calls next on this thread with the same request, responds with that result.
+// Anything else, malformed requests included, goes to the worker pool, which answers it as
+// before.
 bool QueryAnswersInline(ServerContext& context, const HttpRequest& req);
 
 // A handler of a database route: returns a non-OK Status to answer an error (SetErrorFromStatus).

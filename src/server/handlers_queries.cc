@@ -1,5 +1,7 @@
 // /databases/{db}: queries (protocol.md §8.1-§8.2), delete by query and operations (§8.5),
 // staleness waits (§10).
+#include <optional>
+
 #include "documents/ids.h"
 #include "json/writer.h"
 #include "server/errors.h"
@@ -104,9 +106,28 @@ std::string ResultBody(const query::QueryResult& r, const std::string& node_tag,
   return out;
 }
 
-Status RunQuery(ServerContext& context, const HttpRequest& req, HttpResponse& res,
-                DatabaseServices& services, query::QueryRequest request) {
-  auto result = services.queries->Run(request);
+// A query answered by QueryAnswersInline, kept for the handler that the I/O thread calls next
+// with the same request (HttpServer calls Handle right after handle_inline returns true, on the
+// same thread): the query is not parsed, planned and run a second time. Per thread, so it never
+// crosses to another request: each QueryAnswersInline call clears it first, and requests handed
+// to worker threads never see an I/O thread's answer.
+struct InlineAnswer {
+  const HttpRequest* request = nullptr;  // the request it answers (identity only)
+  query::QueryRequest query;
+  query::QueryResult result;
+};
+thread_local InlineAnswer inline_answer;
+
+// The answer computed for `req` by QueryAnswersInline, if any (taken: it is used once).
+std::optional<InlineAnswer> TakeInlineAnswer(const HttpRequest& req) {
+  if (inline_answer.request != &req) return std::nullopt;
+  std::optional<InlineAnswer> out(std::move(inline_answer));
+  inline_answer = InlineAnswer{};
+  return out;
+}
+
+Status RespondToQuery(ServerContext& context, const HttpRequest& req, HttpResponse& res,
+                      const query::QueryRequest& request, Result<query::QueryResult> result) {
   if (!result.ok()) {
     SetQueryError(res, req, result.status());
     return Status::Ok();
@@ -136,9 +157,15 @@ Status RunQuery(ServerContext& context, const HttpRequest& req, HttpResponse& re
   return Status::Ok();
 }
 
+Status RunQuery(ServerContext& context, const HttpRequest& req, HttpResponse& res,
+                DatabaseServices& services, query::QueryRequest request) {
+  return RespondToQuery(context, req, res, request, services.queries->Run(request));
+}
+
 }  // namespace
 
 bool QueryAnswersInline(ServerContext& context, const HttpRequest& req) {
+  inline_answer = InlineAnswer{};
   constexpr std::string_view kPrefix = "/databases/", kSuffix = "/queries";
   const std::string_view path = req.path;
   const bool post = req.method == "POST";
@@ -163,11 +190,17 @@ bool QueryAnswersInline(ServerContext& context, const HttpRequest& req) {
     if (!text.ok()) return false;
     request.text = std::move(text).value();
   }
-  return services->queries->AnswersQuickly(request);
+  auto result = services->queries->RunIfQuick(request);
+  if (!result.ok() || !result->has_value()) return false;
+  inline_answer = InlineAnswer{&req, std::move(request), std::move(**result)};
+  return true;
 }
 
 void AddQueryRoutes(Router& router, ServerContext& context) {
   auto post = [&context](const HttpRequest& req, HttpResponse& res, DatabaseServices& services) {
+    if (auto answer = TakeInlineAnswer(req)) {
+      return RespondToQuery(context, req, res, answer->query, std::move(answer->result));
+    }
     ROOKERY_ASSIGN_OR_RETURN(json::Value body, ParseJsonObjectBody(req.body, "query"));
     auto request = ReadQueryBody(body);
     if (!request.ok()) {
@@ -179,6 +212,9 @@ void AddQueryRoutes(Router& router, ServerContext& context) {
   router.AddDatabase("POST", "/queries", WithServices(context, post));
 
   auto get = [&context](const HttpRequest& req, HttpResponse& res, DatabaseServices& services) {
+    if (auto answer = TakeInlineAnswer(req)) {
+      return RespondToQuery(context, req, res, answer->query, std::move(answer->result));
+    }
     query::QueryRequest request;
     ROOKERY_ASSIGN_OR_RETURN(request.text, RequireQuery(req, "query"));
     return RunQuery(context, req, res, services, std::move(request));
