@@ -34,6 +34,8 @@
 
 namespace rookery::documents {
 
+class CommandStream;  // command_stream.h
+
 struct DatabaseOptions {
   std::string node_tag = "A";
 };
@@ -203,6 +205,14 @@ class Database {
   // Either way nothing of the batch is written. A PUT of an existing id stores the casing of
   // that PUT. An empty command list writes nothing and returns no results.
   virtual Result<std::vector<CommandResult>> Execute(std::vector<Command> commands) = 0;
+  // As Execute, for the commands `produce` appends to `stream` (and then closes it): `produce`
+  // runs on the calling thread while the merger already executes the commands appended so far,
+  // so preparing a large batch overlaps with writing it. PUTs should come prepared (their
+  // `prepared` set); one that is not is prepared on the merger's thread. A stream closed as
+  // failed fails the batch with kInvalidArgument, writing nothing; the caller tells that case
+  // by stream.failed(). `produce` must close the stream and never wait for a write.
+  virtual Result<std::vector<CommandResult>> ExecuteStreaming(
+      CommandStream& stream, const std::function<void()>& produce) = 0;
 
   virtual Result<std::optional<Document>> Get(std::string_view id) = 0;
   // One entry per id, in order, nullopt for missing ids (one snapshot for all).

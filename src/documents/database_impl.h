@@ -148,6 +148,9 @@ size_t FinishedJsonSize(const PreparedDocument& prepared, const std::string& id,
 Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
                              const PreparedDocument* prepared = nullptr);
 Result<DeleteResult> ExecuteDelete(WriteContext& ctx, const DeleteCommand& command);
+// Either of the above, appending the result.
+Status ExecuteCommand(WriteContext& ctx, const Command& command, const PreparedDocument* prepared,
+                      std::vector<CommandResult>* results);
 // Adds `delta` (+1 / -1) to the count of `collection` (stored when the transaction commits).
 Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delta);
 
@@ -181,6 +184,8 @@ class DatabaseImpl final : public Database {
 
   const std::string& database_id() const override { return info_.database_id; }
   Result<std::vector<CommandResult>> Execute(std::vector<Command> commands) override;
+  Result<std::vector<CommandResult>> ExecuteStreaming(
+      CommandStream& stream, const std::function<void()>& produce) override;
   Result<std::optional<Document>> Get(std::string_view id) override;
   Result<std::vector<std::optional<Document>>> GetMany(
       const std::vector<std::string>& ids) override;

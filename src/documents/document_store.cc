@@ -216,6 +216,18 @@ Status AdjustCollection(WriteContext& ctx, std::string_view collection, int delt
   return Status::Ok();
 }
 
+Status ExecuteCommand(WriteContext& ctx, const Command& command, const PreparedDocument* prepared,
+                      std::vector<CommandResult>* results) {
+  if (const auto* put = std::get_if<PutCommand>(&command)) {
+    ROOKERY_ASSIGN_OR_RETURN(auto r, ExecutePut(ctx, *put, prepared));
+    results->emplace_back(std::move(r));
+  } else {
+    ROOKERY_ASSIGN_OR_RETURN(auto r, ExecuteDelete(ctx, std::get<DeleteCommand>(command)));
+    results->emplace_back(std::move(r));
+  }
+  return Status::Ok();
+}
+
 Result<PutResult> ExecutePut(WriteContext& ctx, const PutCommand& command,
                              const PreparedDocument* prepared) {
   std::string collection;

@@ -38,6 +38,10 @@ bool TransactionMerger::IsBatchError(const Status& s) {
 }
 
 Status TransactionMerger::Execute(Work work) {
+  return Execute(std::move(work), nullptr);
+}
+
+Status TransactionMerger::Execute(Work work, const std::function<void()>& meanwhile) {
   Pending p;
   p.work = std::move(work);
   std::unique_lock lock(mu_);
@@ -45,6 +49,11 @@ Status TransactionMerger::Execute(Work work) {
   queue_.push_back(&p);
   ++callers_;
   wake_writer_.notify_one();
+  if (meanwhile) {
+    lock.unlock();
+    meanwhile();
+    lock.lock();
+  }
   wake_callers_.wait(lock, [&] { return p.done; });
   if (--callers_ == 0 && stopping_) left_.notify_all();
   return std::move(p.result);

@@ -67,6 +67,12 @@ class TransactionMerger {
 
   // Runs `work` in a merged transaction and waits for the outcome (see the file comment).
   Status Execute(Work work);
+  // As Execute, but runs `meanwhile` on the calling thread after the batch is queued and before
+  // waiting for its outcome: the writer may already be running `work` while `meanwhile` produces
+  // what `work` consumes (Database::ExecuteStreaming). `work` may wait only for `meanwhile`,
+  // which must finish without waiting for the merger. When the merger is closing, `meanwhile` is
+  // not run.
+  Status Execute(Work work, const std::function<void()>& meanwhile);
 
   // While paused the writer takes no new batch (the one in progress finishes). Tests use this to
   // queue several batches deterministically before they are merged.

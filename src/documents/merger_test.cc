@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -156,6 +158,39 @@ TEST(Merger, DestructorAbortsQueuedBatches) {
   caller.join();
   EXPECT_EQ(result.code(), Code::kAborted);
   EXPECT_TRUE(store.data.empty());
+}
+
+// `meanwhile` runs on the caller's thread while the writer runs the work: the work waits for a
+// value that only `meanwhile` provides, so the batch can only commit if both run concurrently.
+TEST(Merger, MeanwhileRunsOnTheCallerWhileTheWorkWaitsForIt) {
+  FakeStore store;
+  TransactionMerger m(Begin(&store));
+  std::mutex mu;
+  std::condition_variable cv;
+  int produced = 0;
+  bool work_started = false;
+  const std::thread::id caller = std::this_thread::get_id();
+  std::thread::id meanwhile_thread;
+  Status s = m.Execute(
+      [&](MergedTransaction& t) {
+        std::unique_lock lock(mu);
+        work_started = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return produced != 0; });
+        static_cast<FakeTxn&>(t).staged_["produced"] = produced;
+        return Status::Ok();
+      },
+      [&] {
+        meanwhile_thread = std::this_thread::get_id();
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return work_started; });  // the writer is inside the work already
+        produced = 42;
+        cv.notify_all();
+      });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(meanwhile_thread, caller);
+  EXPECT_EQ(store.data["produced"], 42);
+  EXPECT_EQ(store.commits, 1);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "documents/command_stream.h"
 #include "documents/ids.h"
 #include "json/dom.h"
 #include "json/writer.h"
@@ -108,11 +109,14 @@ Status WaitForIndexes(const HttpRequest& req, DatabaseServices& s) {
 }
 
 // The common batch read without a json::Value tree: each PUT's document goes from the request's
-// parsed text straight to its stored form (documents::PrepareDocument). Only for a batch that
-// ReadCommands would accept as it is; anything else (a malformed body, duplicate keys, an odd
-// type, an unsupported command, an invalid document) returns nullopt, and the general path runs
-// and reports the error exactly as before.
-std::optional<std::vector<documents::Command>> ReadCommandsFast(std::string_view body) {
+// parsed text straight to its stored form (documents::PrepareDocument), and the commands are
+// streamed to the merger in chunks as they are read, so that preparing the batch overlaps with
+// writing it (Database::ExecuteStreaming). Only for a batch that ReadCommands would accept as it
+// is; anything else (a malformed body, duplicate keys, an odd type, an unsupported command, an
+// invalid document) returns nullopt having written nothing, and the general path runs and
+// reports the error exactly as before.
+std::optional<Result<std::vector<documents::CommandResult>>> ExecuteFast(std::string_view body,
+                                                                         Database& db) {
   json::Dom dom;
   if (!dom.Parse(body)) return std::nullopt;
   const json::Node root = dom.root();
@@ -123,55 +127,77 @@ std::optional<std::vector<documents::Command>> ReadCommandsFast(std::string_view
   }
   const auto items = root.Find("Commands");
   if (!items || !items->is_array()) return std::nullopt;
-  std::vector<documents::Command> commands;
-  bool ok = true;
-  // A member that is absent or null reads as nullopt; one of another type fails the fast path.
-  auto optional_string = [&](const json::Node& command,
-                             std::string_view key) -> std::optional<std::string_view> {
-    auto v = command.Find(key);
-    if (!v || v->is_null()) return std::nullopt;
-    if (!v->is_string()) ok = false;
-    return v->as_string();
+  bool empty = true;
+  items->ForEachItem([&](json::Node) { empty = false; });
+  if (empty) return std::nullopt;  // the general path answers without a transaction
+
+  // The first chunk is small so that the merger starts early; later ones amortise the hand-off.
+  constexpr size_t kFirstChunk = 8, kChunk = 64;
+  documents::CommandStream stream;
+  auto produce = [&] {
+    std::vector<documents::Command> chunk;
+    size_t chunk_size = kFirstChunk;
+    bool ok = true;
+    // A member that is absent or null reads as nullopt; one of another type fails the fast path.
+    auto optional_string = [&](const json::Node& command,
+                               std::string_view key) -> std::optional<std::string_view> {
+      auto v = command.Find(key);
+      if (!v || v->is_null()) return std::nullopt;
+      if (!v->is_string()) ok = false;
+      return v->as_string();
+    };
+    items->ForEachItem([&](json::Node command) {
+      if (!ok) return;
+      if (!command.is_object()) {
+        ok = false;
+        return;
+      }
+      const auto type = optional_string(command, "Type");
+      const auto id = optional_string(command, "Id");
+      const auto cv = optional_string(command, "ChangeVector");
+      if (!ok || !type) {
+        ok = false;
+        return;
+      }
+      documents::ExpectedChangeVector expected;
+      if (cv) expected = std::string(*cv);
+      if (*type == "PUT") {
+        const auto doc = command.Find("Document");
+        if (!doc || !doc->is_object()) {
+          ok = false;
+          return;
+        }
+        auto prepared = documents::PrepareDocument(id.value_or(""), *doc);
+        if (!prepared.ok()) {
+          ok = false;
+          return;
+        }
+        documents::PutCommand put;
+        put.id = std::string(id.value_or(""));
+        put.prepared = std::move(*prepared);
+        put.expected_change_vector = std::move(expected);
+        chunk.emplace_back(std::move(put));
+      } else if (*type == "DELETE" && id && !id->empty()) {
+        chunk.emplace_back(documents::DeleteCommand{std::string(*id), std::move(expected)});
+      } else {
+        ok = false;
+        return;
+      }
+      if (chunk.size() == chunk_size) {
+        stream.Append(std::move(chunk));
+        chunk = {};
+        chunk.reserve(kChunk);
+        chunk_size = kChunk;
+      }
+    });
+    if (ok) stream.Append(std::move(chunk));
+    stream.Close(ok);
   };
-  items->ForEachItem([&](json::Node command) {
-    if (!ok) return;
-    if (!command.is_object()) {
-      ok = false;
-      return;
-    }
-    const auto type = optional_string(command, "Type");
-    const auto id = optional_string(command, "Id");
-    const auto cv = optional_string(command, "ChangeVector");
-    if (!ok || !type) {
-      ok = false;
-      return;
-    }
-    documents::ExpectedChangeVector expected;
-    if (cv) expected = std::string(*cv);
-    if (*type == "PUT") {
-      const auto doc = command.Find("Document");
-      if (!doc || !doc->is_object()) {
-        ok = false;
-        return;
-      }
-      auto prepared = documents::PrepareDocument(id.value_or(""), *doc);
-      if (!prepared.ok()) {
-        ok = false;
-        return;
-      }
-      documents::PutCommand put;
-      put.id = std::string(id.value_or(""));
-      put.prepared = std::move(*prepared);
-      put.expected_change_vector = std::move(expected);
-      commands.emplace_back(std::move(put));
-    } else if (*type == "DELETE" && id && !id->empty()) {
-      commands.emplace_back(documents::DeleteCommand{std::string(*id), std::move(expected)});
-    } else {
-      ok = false;
-    }
-  });
-  if (!ok) return std::nullopt;
-  return commands;
+  auto results = db.ExecuteStreaming(stream, produce);
+  // A command the fast path refused: whatever the execution said (it may have failed earlier on
+  // a conflict), the general path decides, as it did when the whole batch was read first.
+  if (stream.failed()) return std::nullopt;
+  return results;
 }
 
 // The general read: every error with its message.
@@ -199,15 +225,13 @@ Result<std::vector<documents::Command>> ReadCommands(std::string_view text) {
 
 Status BulkDocs(const HttpRequest& req, HttpResponse& res, DatabaseServices& s) {
   Database& db = *s.db;
-  std::optional<std::vector<documents::Command>> fast = ReadCommandsFast(req.body);
-  std::vector<documents::Command> commands;
-  if (fast) {
-    commands = std::move(*fast);
+  std::vector<documents::CommandResult> results;
+  if (auto fast = ExecuteFast(req.body, db)) {
+    ROOKERY_ASSIGN_OR_RETURN(results, std::move(*fast));
   } else {
-    ROOKERY_ASSIGN_OR_RETURN(commands, ReadCommands(req.body));
+    ROOKERY_ASSIGN_OR_RETURN(std::vector<documents::Command> commands, ReadCommands(req.body));
+    ROOKERY_ASSIGN_OR_RETURN(results, db.Execute(std::move(commands)));
   }
-  ROOKERY_ASSIGN_OR_RETURN(std::vector<documents::CommandResult> results,
-                           db.Execute(std::move(commands)));
   ROOKERY_RETURN_IF_ERROR(WaitForIndexes(req, s));
   json::JsonWriter w;
   w.BeginObject().Key("Results").BeginArray();

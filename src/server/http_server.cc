@@ -1,6 +1,7 @@
 // The only translation unit that includes Boost.Beast (about 24 s of CPU to compile).
 #include "server/http_server.h"
 
+#include <sched.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -66,6 +67,51 @@ void AppendResponseHead(const HttpResponse& res, bool keep, size_t content_lengt
   }
   if (!keep) out->append("Connection: close\r\n");
   out->append("Content-Length: ").append(std::to_string(content_length)).append("\r\n\r\n");
+}
+
+// Runs an I/O thread's io_context until it is stopped. Without busy polling: run(), which sleeps
+// in epoll_wait whenever nothing is ready. With it: after any handler ran, the thread keeps
+// polling (poll(): a non-blocking epoll_wait plus whatever became ready) for up to `spin` of
+// quiet before it blocks again, and yields its core between polls so that a runnable thread on
+// the same core (the client, a worker) is not held up. Sleeping and being woken for every request
+// (a context switch, and on an idle machine a halted core's wake-up) was most of a ping-pong
+// GET's latency (docs/design/http.md).
+void RunIoContext(asio::io_context& context, std::chrono::microseconds spin) {
+  // A sched_yield that returns later than this ran another thread.
+  constexpr std::chrono::microseconds kYieldedAway{5};
+  // After a yield gave the core away, the next this many handlers are not followed by polling: on
+  // a busy machine each such yield is a context switch that buys nothing.
+  constexpr unsigned kBackoffPeriods = 64;
+  if (spin.count() <= 0) {
+    context.run();
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  unsigned skip = 0;
+  while (!context.stopped()) {
+    if (context.run_one() == 0) break;  // blocks until a handler ran (or the context stopped)
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
+    auto quiet_until = Clock::now() + spin;
+    while (!context.stopped()) {
+      if (context.poll() > 0) {
+        quiet_until = Clock::now() + spin;
+        continue;
+      }
+      const auto before = Clock::now();
+      if (before >= quiet_until) break;
+      sched_yield();
+      // The yield gave the core away: other threads want it, and spinning would take their
+      // time. Sleep instead (the kernel wakes this thread when a socket is ready), and do not
+      // poll for a while.
+      if (Clock::now() - before > kYieldedAway) {
+        skip = kBackoffPeriods;
+        break;
+      }
+    }
+  }
 }
 
 // Per-connection read buffer: Beast's largest read (64 KiB) in one receive.
@@ -140,7 +186,8 @@ class ServerImpl final : public HttpServer {
     DoAccept();
     ScheduleSweep();
     for (auto& context : contexts_) {
-      io_threads_.emplace_back([c = context.get()] { c->run(); });
+      io_threads_.emplace_back(
+          [c = context.get(), spin = options_.busy_poll] { RunIoContext(*c, spin); });
     }
     return Status::Ok();
   }

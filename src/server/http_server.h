@@ -33,6 +33,12 @@ struct HttpServerOptions {
   uint64_t max_body_bytes = uint64_t{128} << 20;
   uint32_t max_header_bytes = 64 << 10;
   std::chrono::seconds idle_timeout{120};
+  // Adaptive busy polling (docs/design/http.md): after handling anything, an I/O thread keeps
+  // polling its sockets without blocking (yielding the core between polls) for up to this long
+  // before it sleeps in the kernel again, so that the next request of a ping-pong client finds it
+  // awake. Costs at most this much CPU per burst of activity; an idle server costs nothing.
+  // 0: always block.
+  std::chrono::microseconds busy_poll{0};
   // Requests for which this returns true are handled on the I/O thread that read them; such a
   // handler must never block on anything but memory and page-cache reads, or it stalls the other
   // connections of its I/O thread. Unset: every request goes to the worker pool.

@@ -113,5 +113,37 @@ TEST(HttpServerTest, ClosesConnectionThatSendsNothing) {
   (*server)->Stop(std::chrono::seconds(5));
 }
 
+// With busy polling the I/O thread keeps polling after each request instead of sleeping: requests
+// answered inline and on the worker pool (whose responses are posted back to the polling thread)
+// both arrive, over many keep-alive round trips, and Stop() still ends the polling threads.
+TEST(HttpServerTest, BusyPollingServesInlineAndWorkerRequests) {
+  HttpServerOptions options;
+  options.port = 0;
+  options.io_threads = 2;
+  options.busy_poll = std::chrono::microseconds(200);
+  options.handle_inline = [](const HttpRequest& req) { return req.path == "/inline"; };
+  auto server = HttpServer::Start(options, [](const HttpRequest& req, HttpResponse& res) {
+    res.body = "{\"Path\":\"" + req.path + "\"}";
+  });
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  int fd = ConnectTo((*server)->port());
+  for (int i = 0; i < 200; ++i) {
+    const std::string path = i % 2 == 0 ? "/inline" : "/worker";
+    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n";
+    ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+    const std::string body = "{\"Path\":\"" + path + "\"}";
+    std::string got;
+    char buf[4096];
+    while (got.find(body) == std::string::npos) {
+      const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      ASSERT_GT(n, 0) << "request " << i << " got no complete response: " << got;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  }
+  ::close(fd);
+  (*server)->Stop(std::chrono::seconds(5));
+}
+
 }  // namespace
 }  // namespace rookery::server

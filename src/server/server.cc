@@ -59,6 +59,7 @@ class ServerImpl final : public Server {
     http.worker_threads =
         settings_.worker_threads != 0 ? settings_.worker_threads : std::max(4u, 2 * cores);
     http.io_threads = std::min(2u, cores);
+    http.busy_poll = std::chrono::microseconds(settings_.busy_poll_micros);
     // Loading documents by id (and HEAD) only reads committed pages: it never waits for a commit
     // or for indexing, so it is answered on the I/O thread without a hand-off. So are quick
     // queries (no staleness wait, an existing index, a few entries: QueryAnswersInline).

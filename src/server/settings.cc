@@ -131,6 +131,13 @@ Status SettingsBuilder::Apply(std::string_view key, std::string_view value,
     if (!ParseUint(value, &n) || n > 1024) return Invalid(key, value, source, "expected 0..1024");
     s->worker_threads = n;
     mark("worker_threads");
+  } else if (k == "http.busypollmicroseconds") {
+    uint32_t n;
+    if (!ParseUint(value, &n) || n > 10'000) {
+      return Invalid(key, value, source, "expected 0..10000 (microseconds; 0 turns it off)");
+    }
+    s->busy_poll_micros = n;
+    mark("busy_poll_micros");
   } else {
     s->ignored.push_back(std::string(key) + " (from " + std::string(source) + ")");
   }

@@ -33,6 +33,8 @@ struct Settings {
   log::Level log_level = log::Level::kInfo;
   uint64_t max_body_bytes = uint64_t{128} << 20;
   unsigned worker_threads = 0;  // 0: max(4, 2 x cores)
+  // HttpServerOptions::busy_poll: how long an I/O thread polls without sleeping after activity.
+  uint32_t busy_poll_micros = 100;
 
   // Where each setting came from ("default", "settings.json", "environment", "command line").
   std::map<std::string, std::string> origin;
@@ -48,8 +50,8 @@ class SettingsBuilder {
 
   // Applies one key. Keys are RavenDB's names (ServerUrl, DataDir, RunInMemory, Logs.Mode,
   // Logs.MinLevel, Http.MaxRequestBodySizeInMb) or Rookery's (Bind, Port, LogLevel,
-  // Http.WorkerThreads), case-insensitive. Unknown keys are recorded as ignored; invalid values
-  // are kInvalidArgument naming the key, the value and the source.
+  // Http.WorkerThreads, Http.BusyPollMicroseconds), case-insensitive. Unknown keys are recorded as
+  // ignored; invalid values are kInvalidArgument naming the key, the value and the source.
   Status Apply(std::string_view key, std::string_view value, std::string_view source);
 
   // Reads a settings.json-style file (through the caller's reading; `text` is its content).

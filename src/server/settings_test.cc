@@ -103,5 +103,19 @@ TEST(SettingsTest, ExtractRavenArgsLeavesOurOptions) {
   EXPECT_EQ(args, (std::vector<std::string>{"serve", "--port", "0", "--data-dir=x"}));
 }
 
+TEST(SettingsTest, BusyPollMicroseconds) {
+  Settings s;
+  EXPECT_EQ(s.busy_poll_micros, 100u);
+  SettingsBuilder b(&s);
+  ASSERT_TRUE(b.Apply("Http.BusyPollMicroseconds", "0", "test").ok());
+  EXPECT_EQ(s.busy_poll_micros, 0u);
+  ASSERT_TRUE(b.Apply("http.busypollmicroseconds", "250", "test").ok());
+  EXPECT_EQ(s.busy_poll_micros, 250u);
+  Status st = b.Apply("Http.BusyPollMicroseconds", "20000", "cli");
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("Http.BusyPollMicroseconds"), std::string_view::npos);
+  EXPECT_EQ(s.busy_poll_micros, 250u);
+}
+
 }  // namespace
 }  // namespace rookery::server
